@@ -1,0 +1,164 @@
+# Danh mục chuỗi tiếng Việt của antoan: trang chào, dòng lệnh và thông báo lỗi.
+
+## Trang (mẫu dùng t.<id>, với "-" đổi thành "_")
+
+page-brand = An toàn thông tin
+page-switch-language = English
+page-privacy-link = Quyền riêng tư
+page-intro = Trước khi vào mạng, mời bạn đọc một lưu ý ngắn và trả lời một câu hỏi.
+page-topic-label = Chủ đề
+page-question-label = Câu hỏi
+page-answers-legend = Chọn một câu trả lời
+page-answer-submit = Trả lời
+page-needs-answer = Bạn chưa chọn câu trả lời nào. Hãy chọn một câu rồi bấm “Trả lời”.
+page-learn-more = Tìm hiểu thêm
+page-feedback-right = Chính xác!
+page-feedback-wrong = Chưa đúng.
+page-right-answer-label = Đáp án đúng:
+page-online-heading = Bạn đã được kết nối internet
+page-online-continue = Tiếp tục tới trang bạn định mở
+page-online-close = Bạn có thể đóng cửa sổ này và dùng mạng bình thường.
+page-error-back = Nhận câu hỏi mới
+page-privacy-heading = antoan ghi lại những gì về thiết bị của bạn
+page-back = Quay lại
+page-redirect-text = Mạng này yêu cầu đăng nhập. Đang chuyển bạn tới trang đăng nhập…
+page-redirect-link = Mở trang đăng nhập
+page-retry = Thử lại
+
+## Chủ đề
+
+topic-passwords = Mật khẩu
+topic-accounts = Bảo vệ tài khoản
+topic-phishing = Thư và đường link giả mạo
+topic-scams = Lừa đảo trực tuyến
+topic-privacy = Thông tin cá nhân
+topic-malware = Mã độc
+topic-public-wifi = Wi-Fi và máy tính công cộng
+topic-social-media = Mạng xã hội
+topic-updates = Cập nhật phần mềm
+topic-law = Pháp luật
+
+## Sau khi trả lời
+
+feedback-right = Cảm ơn bạn đã đọc kỹ. Chúc bạn lướt mạng an toàn!
+feedback-granted-anyway = Không sao, điều quan trọng là bạn đã biết đáp án đúng. Bạn vẫn được vào mạng.
+feedback-try-another = Mời bạn thử một câu hỏi khác. Nếu còn trả lời chưa đúng { $left } lần nữa, bạn vẫn được vào mạng.
+online-until = Bạn được dùng internet trong { $minutes } phút, đến { $time } ngày { $date } (UTC{ $offset }).
+
+## Lỗi hiển thị trên trang
+
+error-token-malformed-title = Không đọc được câu trả lời
+error-token-malformed = Biểu mẫu gửi lên thiếu thông tin hoặc bị hỏng. Hãy nhận câu hỏi mới và trả lời lại.
+error-token-forged-title = Câu hỏi không hợp lệ
+error-token-forged = Câu hỏi này không phải do mạng này đưa ra. Hãy nhận câu hỏi mới.
+error-token-other-device-title = Câu hỏi của thiết bị khác
+error-token-other-device = Câu hỏi này được đưa ra cho một thiết bị khác. Hãy nhận câu hỏi mới trên thiết bị của bạn.
+error-token-expired-title = Câu hỏi đã hết hạn
+error-token-expired = Câu hỏi này đã quá lâu. Hãy nhận câu hỏi mới và trả lời lại.
+error-token-replayed-title = Câu hỏi đã được trả lời
+error-token-replayed = Câu hỏi này đã được trả lời rồi. Hãy nhận câu hỏi mới.
+error-form-too-large-title = Biểu mẫu quá lớn
+error-form-too-large = Dữ liệu gửi lên lớn hơn mức cho phép. Hãy nhận câu hỏi mới và trả lời lại.
+error-firewall-title = Chưa mở được kết nối
+error-firewall = Câu trả lời của bạn đã được ghi nhận nhưng mạng chưa mở được kết nối. Hãy đợi vài giây rồi thử lại; nếu vẫn không được, hãy báo chủ quán.
+error-no-notice-title = Chưa có nội dung
+error-no-notice = Trang này chưa có lưu ý nào để hiển thị. Hãy báo chủ quán.
+
+## Trang quyền riêng tư
+
+privacy-1 = antoan không đọc nội dung bạn truy cập, không ghi tên, số điện thoại hay tài khoản nào của bạn, và không dùng cookie.
+privacy-2 = Để nhận ra thiết bị, antoan tính một mã băm có khoá từ địa chỉ MAC (hoặc địa chỉ IP nếu không biết MAC). Mã này không thể đảo ngược thành địa chỉ, và khoá không bao giờ rời khỏi thiết bị phát mạng này.
+privacy-3 = Với mã đó, antoan ghi lại những lưu ý bạn đã xem và thời điểm xem, để lần sau cho bạn xem lưu ý khác. Các bản ghi này được xoá sau { $history_days } ngày kể từ lần xem cuối.
+privacy-4 = Khi bạn được vào mạng, địa chỉ IP và MAC của thiết bị được giữ trong suốt phiên (tối đa { $session_minutes } phút) vì tường lửa cần chúng để cho bạn qua, rồi được xoá khi phiên kết thúc.
+privacy-5 = Mỗi câu hỏi hiển thị có một mã dùng một lần, hết hạn sau { $question_minutes } phút; antoan chỉ giữ mã đó đến khi hết hạn để không ai dùng lại được.
+privacy-6 = Các số liệu gửi cho đơn vị điều phối chỉ là số đếm (lượt xem, lượt trả lời, lượt vào mạng) theo lưu ý và chủ đề, không bao giờ có địa chỉ, tên máy hay trang bạn truy cập.
+
+## Dòng lệnh
+
+cli-demo-ready =
+    antoan demo đang chạy với nội dung có sẵn và tường lửa chỉ ghi nhật ký.
+      Mở trang chào:  { $portal }
+      Số liệu:        { $metrics }
+    Bấm Ctrl-C để dừng.
+cli-run-ready =
+    antoan đang chạy.
+      Cổng thông tin: { $portal }
+      Số liệu:        { $metrics }
+cli-stopped = antoan đã dừng.
+cli-demo-tempdir = Không tạo được thư mục tạm cho bản demo: { $error }
+cli-runtime = Không khởi động được bộ chạy bất đồng bộ: { $error }
+cli-start-secret = Không dùng được tệp khoá bí mật: { $error }
+cli-start-store = Không mở được cơ sở dữ liệu trạng thái: { $error }
+cli-start-bind = Không lắng nghe được trên { $error }. Hãy kiểm tra xem có chương trình khác đang dùng cổng này không, hoặc chọn địa chỉ khác.
+cli-check-ok = Cấu hình, mẫu trang và { $notices } lưu ý đều hợp lệ.
+cli-problems = Tìm thấy { $count } lỗi. Hãy sửa rồi chạy lại “antoan check”.
+
+## Kiểm tra (mỗi lỗi có .fix: cách sửa)
+
+check-folder-unreadable = Không đọc được thư mục: { $error }
+    .fix = Kiểm tra đường dẫn splash_dir và quyền đọc thư mục.
+check-file-unreadable = Không đọc được tệp: { $error }
+    .fix = Kiểm tra quyền đọc tệp.
+check-not-utf8 = Tệp không phải văn bản UTF-8.
+    .fix = Lưu lại tệp với mã hoá UTF-8.
+check-notice-toml = Tệp lưu ý không đúng cú pháp TOML hoặc sai cấu trúc: { $error }
+    .fix = Sửa dòng được chỉ ra; xem định dạng trong docs/notices.md.
+check-notice-id-invalid = Mã lưu ý “{ $id }” không hợp lệ.
+    .fix = Dùng 3 đến 48 ký tự gồm chữ thường không dấu, chữ số và dấu “-”.
+check-notice-id-duplicate = Mã lưu ý “{ $id }” đã dùng trong { $other }.
+    .fix = Đặt cho mỗi lưu ý một mã riêng.
+check-notice-topic-unknown = Chủ đề “{ $topic }” không có trong danh sách.
+    .fix = Dùng một trong các chủ đề: { $topics }.
+check-notice-missing-language = Mục “{ $field }” thiếu bản ngôn ngữ “{ $lang }” hoặc để trống.
+    .fix = Thêm dòng { $lang } = "..." vào mục này; mỗi lưu ý cần cả tiếng Việt (vi) và tiếng Anh (en).
+check-notice-too-long = Mục “{ $field }” ({ $lang }) dài { $length } ký tự, vượt giới hạn { $max }.
+    .fix = Rút gọn để người đọc xong trong khoảng 30 giây trên điện thoại.
+check-notice-not-nfc = Mục “{ $field }” ({ $lang }) không ở dạng Unicode NFC (dấu tiếng Việt được gõ tách rời).
+    .fix = Chuyển tệp sang Unicode dựng sẵn (NFC), ví dụ bằng: uconv -x any-nfc.
+check-notice-answer-count = Lưu ý có { $count } câu trả lời; cần từ 2 đến 4.
+    .fix = Thêm hoặc bớt các mục [[answers]].
+check-notice-right-count = Lưu ý có { $count } câu trả lời được đánh dấu đúng; cần đúng một.
+    .fix = Đặt right = true cho đúng một mục [[answers]].
+check-notice-dates = Ngày bắt đầu { $starts } sau ngày kết thúc { $ends }.
+    .fix = Sửa starts hoặc ends để starts không muộn hơn ends.
+check-notice-date-invalid = Giá trị “{ $field }” phải là một ngày, không kèm giờ.
+    .fix = Viết theo dạng { $field } = 2026-01-31.
+check-notice-weight = Trọng số { $weight } nằm ngoài khoảng 1 đến 100.
+    .fix = Chọn một số nguyên từ 1 đến 100.
+check-notice-image-missing = Không tìm thấy ảnh “{ $image }” trong thư mục assets.
+    .fix = Chép ảnh vào thư mục assets hoặc bỏ dòng image.
+check-notice-image-large = Ảnh “{ $image }” nặng { $size } byte, vượt giới hạn { $max } byte.
+    .fix = Nén ảnh nhỏ hơn để trang tải nhanh trên mạng chậm.
+check-notice-link = Đường link “{ $link }” không hợp lệ; chỉ chấp nhận https://.
+    .fix = Dùng một địa chỉ https:// đầy đủ hoặc bỏ dòng link.
+check-notices-none = Không có tệp lưu ý nào.
+    .fix = Thêm ít nhất một tệp .toml vào thư mục notices.
+check-template = Mẫu trang có lỗi: { $error }
+    .fix = Sửa mẫu theo thông báo trên; mẫu gốc nằm trong splash/templates.
+check-template-missing = Thiếu mẫu trang { $name }.
+    .fix = Chép { $name } từ splash/templates của antoan vào thư mục templates.
+check-config-unreadable = Không đọc được tệp cấu hình: { $error }
+    .fix = Kiểm tra đường dẫn sau --config và quyền đọc tệp.
+check-config-toml = Tệp cấu hình không đúng cú pháp TOML: { $error }
+    .fix = Sửa dòng được chỉ ra; xem mẫu trong config/antoan.toml.
+check-config-value = Giá trị của { $key } không hợp lệ: { $error }
+    .fix = Xem kiểu và giá trị mặc định của khoá này trong config/antoan.toml.
+check-config-unknown-key = Khoá “{ $key }” không tồn tại.{ $suggestion ->
+        [none] {""}
+       *[other] {" "}Có phải bạn muốn viết “{ $suggestion }”?
+    }
+    .fix = Xem danh sách khoá hợp lệ trong config/antoan.toml.
+check-config-site-id = Giá trị { $key } = “{ $value }” không hợp lệ.
+    .fix = Dùng 1 đến 64 ký tự gồm chữ thường không dấu, chữ số và dấu “-”, ví dụ "quan-net-hoa-binh".
+check-config-timezone = Múi giờ “{ $value }” ({ $key }) không tồn tại.
+    .fix = Dùng tên múi giờ IANA, ví dụ "Asia/Ho_Chi_Minh".
+check-config-language = Ngôn ngữ “{ $value }” ({ $key }) không được hỗ trợ.
+    .fix = Dùng "vi" hoặc "en".
+check-config-zero = Giá trị { $key } phải lớn hơn 0.
+    .fix = Đặt một giá trị dương, hoặc bỏ dòng này để dùng mặc định.
+check-config-url-needed = Cổng thông tin lắng nghe trên mọi địa chỉ ({ $listen }) nên antoan không biết chuyển thiết bị tới đâu.
+    .fix = Thêm portal.url với địa chỉ LAN của gateway, ví dụ url = "http://192.168.1.1:8080/".
+check-config-url = Giá trị { $key } = “{ $value }” không hợp lệ.
+    .fix = Dùng một địa chỉ http:// hoặc https:// chỉ gồm máy chủ và cổng, ví dụ "http://192.168.1.1:8080/".
+check-config-backend = Tường lửa “{ $value }” ({ $key }) không được hỗ trợ.
+    .fix = Dùng "log".

@@ -1,0 +1,516 @@
+//! The operator's configuration: one TOML file, parsed into one typed struct.
+//!
+//! Every key, its meaning and its default are documented in `config/antoan.toml`. Loading reports
+//! every problem of the file at once (unknown keys with the nearest known one, values of the wrong
+//! type, values out of range), each with its line.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+
+use crate::duration::HumanDuration;
+use crate::i18n::Lang;
+use crate::problem::{Problem, line_of_offset};
+
+/// The whole configuration, with defaults filled in.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from, for messages.
+    pub path: PathBuf,
+    pub site: SiteConfig,
+    pub portal: PortalConfig,
+    pub quiz: QuizConfig,
+    pub session: SessionConfig,
+    pub admin: AdminConfig,
+    pub state: StateConfig,
+    pub firewall: FirewallConfig,
+}
+
+/// `[site]`: who this gateway is.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    /// Short identifier used as a metric label, `[a-z0-9-]`, at most 64 characters.
+    pub id: String,
+    /// Human-readable name of the café or hotspot.
+    pub name: String,
+    /// Time zone for session end times and dates.
+    pub timezone: Tz,
+}
+
+/// `[portal]`: the HTTP listener that devices reach.
+#[derive(Debug, Clone)]
+pub struct PortalConfig {
+    pub listen: SocketAddr,
+    /// Base URL devices are redirected to, such as `http://192.168.1.1:8080`; no trailing slash.
+    pub url: String,
+    /// Extra host names the portal answers to besides the host of `url`.
+    pub hostnames: Vec<String>,
+    pub default_language: Lang,
+    /// Operator's own splash folder; the built-in one when unset.
+    pub splash_dir: Option<PathBuf>,
+    pub max_connections_per_client: usize,
+    pub header_read_timeout: Duration,
+    /// Longest life of one connection, keep-alive included.
+    pub connection_lifetime: Duration,
+}
+
+/// `[quiz]`: the one-question check.
+#[derive(Debug, Clone)]
+pub struct QuizConfig {
+    /// Wrong answers after which access is granted anyway.
+    pub max_wrong_answers: u32,
+    /// How long a shown question can still be answered.
+    pub question_lifetime: Duration,
+}
+
+/// `[session]`: what a grant gives.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub length: Duration,
+}
+
+/// `[admin]`: the listener for metrics, never exposed to devices.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    pub listen: SocketAddr,
+}
+
+/// `[state]`: where antoan keeps its database and keys.
+#[derive(Debug, Clone)]
+pub struct StateConfig {
+    pub dir: PathBuf,
+    /// How long a device's rotation history is kept after its last visit.
+    pub history_retention: Duration,
+}
+
+/// `[firewall]`: how access is granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirewallBackend {
+    /// Logs each grant and changes nothing.
+    Log,
+}
+
+#[derive(Debug, Clone)]
+pub struct FirewallConfig {
+    pub backend: FirewallBackend,
+}
+
+/// Known sections and keys, for unknown-key errors and suggestions.
+const SCHEMA: &[(&str, &[&str])] = &[
+    ("site", &["id", "name", "timezone"]),
+    (
+        "portal",
+        &[
+            "listen",
+            "url",
+            "hostnames",
+            "default_language",
+            "splash_dir",
+            "max_connections_per_client",
+            "header_read_timeout",
+            "connection_lifetime",
+        ],
+    ),
+    ("quiz", &["max_wrong_answers", "question_lifetime"]),
+    ("session", &["length"]),
+    ("admin", &["listen"]),
+    ("state", &["dir", "history_retention"]),
+    ("firewall", &["backend"]),
+];
+
+type Section = BTreeMap<String, Spanned<toml::Value>>;
+
+/// Reads typed values out of the parsed file, collecting problems instead of stopping at the first.
+struct Reader<'a> {
+    path: &'a Path,
+    source: &'a str,
+    sections: BTreeMap<String, Spanned<Section>>,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn line(&self, offset: usize) -> usize {
+        line_of_offset(self.source, offset)
+    }
+
+    fn raw(&self, section: &str, key: &str) -> Option<&Spanned<toml::Value>> {
+        self.sections.get(section)?.get_ref().get(key)
+    }
+
+    fn line_of(&self, section: &str, key: &str) -> Option<usize> {
+        self.raw(section, key).map(|value| self.line(value.span().start))
+    }
+
+    /// Returns the value of `section.key` as `T`, or `default` when it is missing or invalid.
+    fn get<T: DeserializeOwned>(&mut self, section: &str, key: &str, default: T) -> T {
+        let Some(raw) = self.raw(section, key) else {
+            return default;
+        };
+        let line = self.line(raw.span().start);
+        match raw.get_ref().clone().try_into::<T>() {
+            Ok(value) => value,
+            Err(error) => {
+                self.problems.push(
+                    Problem::new(self.path, Some(line), "check-config-value")
+                        .arg("key", format!("{section}.{key}"))
+                        .arg("error", error.message()),
+                );
+                default
+            }
+        }
+    }
+
+    fn invalid(&mut self, section: &str, key: &str, message: &'static str) -> &mut Problem {
+        let line = self.line_of(section, key);
+        self.problems
+            .push(Problem::new(self.path, line, message).arg("key", format!("{section}.{key}")));
+        self.problems.last_mut().expect("a problem was just pushed")
+    }
+
+    fn check_unknown_keys(&mut self) {
+        let mut found = Vec::new();
+        for (section, table) in &self.sections {
+            let line = self.line(table.span().start);
+            let Some((_, keys)) = SCHEMA.iter().find(|(name, _)| name == section) else {
+                let known: Vec<&str> = SCHEMA.iter().map(|(name, _)| *name).collect();
+                found.push((line, section.clone(), nearest(section, &known)));
+                continue;
+            };
+            for (key, value) in table.get_ref() {
+                if !keys.contains(&key.as_str()) {
+                    let line = self.line(value.span().start);
+                    found.push((
+                        line,
+                        format!("{section}.{key}"),
+                        nearest(key, keys).map(|k| format!("{section}.{k}")),
+                    ));
+                }
+            }
+        }
+        for (line, key, suggestion) in found {
+            let problem = Problem::new(self.path, Some(line), "check-config-unknown-key").arg("key", key);
+            let problem = match suggestion {
+                Some(suggestion) => problem.arg("suggestion", suggestion),
+                None => problem.arg("suggestion", "none"),
+            };
+            self.problems.push(problem);
+        }
+    }
+}
+
+/// Returns the known name closest to `name`, when it is close enough to be a likely typo.
+fn nearest(name: &str, known: &[&str]) -> Option<String> {
+    known
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= 3.max(candidate.len() / 3))
+        .min()
+        .map(|(_, candidate)| candidate.to_string())
+}
+
+impl Config {
+    /// Reads and validates the configuration file at `path`.
+    pub fn load(path: &Path) -> Result<Config, Vec<Problem>> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|error| vec![Problem::new(path, None, "check-config-unreadable").arg("error", error)])?;
+        Config::parse(path, &source)
+    }
+
+    /// Parses configuration text; `path` is used in problems only.
+    pub fn parse(path: &Path, source: &str) -> Result<Config, Vec<Problem>> {
+        let sections: BTreeMap<String, Spanned<Section>> = toml::from_str(source).map_err(|error| {
+            let line = error.span().map(|span| line_of_offset(source, span.start));
+            vec![Problem::new(path, line, "check-config-toml").arg("error", error.message())]
+        })?;
+        let mut reader = Reader {
+            path,
+            source,
+            sections,
+            problems: Vec::new(),
+        };
+        reader.check_unknown_keys();
+        let config = read_config(&mut reader);
+        if reader.problems.is_empty() {
+            Ok(config)
+        } else {
+            reader.problems.sort_by_key(|problem| problem.line);
+            Err(reader.problems)
+        }
+    }
+
+    /// Returns the configuration `antoan demo` uses: everything on loopback, logging firewall.
+    pub fn demo(listen: SocketAddr, admin_listen: SocketAddr, state_dir: PathBuf) -> Config {
+        let quote = |text: String| toml::Value::String(text).to_string();
+        // On a wildcard address, redirects name loopback, where the demo is meant to be opened.
+        let url = match listen.ip().is_unspecified() {
+            true => format!("http://127.0.0.1:{}", listen.port()),
+            false => format!("http://{listen}"),
+        };
+        let source = format!(
+            "[site]\nid = \"demo\"\nname = \"antoan demo\"\n\
+             [portal]\nlisten = {}\nurl = {}\n[admin]\nlisten = {}\n[state]\ndir = {}\n",
+            quote(listen.to_string()),
+            quote(url),
+            quote(admin_listen.to_string()),
+            quote(state_dir.display().to_string()),
+        );
+        // Every value above is a valid address or path, so parsing cannot fail.
+        Config::parse(Path::new("(demo)"), &source)
+            .unwrap_or_else(|problems| panic!("the demo configuration is invalid: {problems:?}"))
+    }
+}
+
+fn read_config(reader: &mut Reader<'_>) -> Config {
+    let site_id: String = reader.get("site", "id", "antoan".to_string());
+    if site_id.is_empty()
+        || site_id.len() > 64
+        || !site_id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        reader
+            .invalid("site", "id", "check-config-site-id")
+            .args
+            .push(("value", site_id.clone()));
+    }
+    let timezone_name: String = reader.get("site", "timezone", "Asia/Ho_Chi_Minh".to_string());
+    let timezone = timezone_name.parse::<Tz>().unwrap_or_else(|_| {
+        reader
+            .invalid("site", "timezone", "check-config-timezone")
+            .args
+            .push(("value", timezone_name.clone()));
+        chrono_tz::Asia::Ho_Chi_Minh
+    });
+    let site = SiteConfig {
+        id: site_id,
+        name: reader.get("site", "name", String::new()),
+        timezone,
+    };
+
+    let listen: SocketAddr = reader.get("portal", "listen", "0.0.0.0:8080".parse().expect("valid address"));
+    let url = read_portal_url(reader, listen);
+    let language: String = reader.get("portal", "default_language", "vi".to_string());
+    let default_language = language.parse::<Lang>().unwrap_or_else(|()| {
+        reader
+            .invalid("portal", "default_language", "check-config-language")
+            .args
+            .push(("value", language.clone()));
+        Lang::Vi
+    });
+    let splash_dir: Option<String> = reader.get("portal", "splash_dir", None);
+    let splash_dir = splash_dir
+        .filter(|dir| !dir.is_empty())
+        .map(|dir| resolve(reader.path, &dir));
+    let max_connections_per_client: usize = reader.get("portal", "max_connections_per_client", 32);
+    if max_connections_per_client == 0 {
+        reader.invalid("portal", "max_connections_per_client", "check-config-zero");
+    }
+    let portal = PortalConfig {
+        listen,
+        url,
+        hostnames: reader.get("portal", "hostnames", Vec::new()),
+        default_language,
+        splash_dir,
+        max_connections_per_client,
+        header_read_timeout: read_duration(reader, "portal", "header_read_timeout", 10),
+        connection_lifetime: read_duration(reader, "portal", "connection_lifetime", 120),
+    };
+
+    let quiz = QuizConfig {
+        max_wrong_answers: reader.get("quiz", "max_wrong_answers", 2),
+        question_lifetime: read_duration(reader, "quiz", "question_lifetime", 30 * 60),
+    };
+    let session = SessionConfig {
+        length: read_duration(reader, "session", "length", 3600),
+    };
+    let admin = AdminConfig {
+        listen: reader.get(
+            "admin",
+            "listen",
+            "127.0.0.1:9469".parse().expect("valid address"),
+        ),
+    };
+    let state_dir: String = reader.get("state", "dir", "/var/lib/antoan".to_string());
+    let state = StateConfig {
+        dir: resolve(reader.path, &state_dir),
+        history_retention: read_duration(reader, "state", "history_retention", 90 * 86_400),
+    };
+    let backend: String = reader.get("firewall", "backend", "log".to_string());
+    let backend = match backend.as_str() {
+        "log" => FirewallBackend::Log,
+        _ => {
+            reader
+                .invalid("firewall", "backend", "check-config-backend")
+                .args
+                .push(("value", backend.clone()));
+            FirewallBackend::Log
+        }
+    };
+
+    Config {
+        path: reader.path.to_path_buf(),
+        site,
+        portal,
+        quiz,
+        session,
+        admin,
+        state,
+        firewall: FirewallConfig { backend },
+    }
+}
+
+fn read_duration(reader: &mut Reader<'_>, section: &str, key: &str, default_seconds: u64) -> Duration {
+    let default = HumanDuration(Duration::from_secs(default_seconds));
+    let value = reader.get(section, key, default).0;
+    if value.is_zero() {
+        reader.invalid(section, key, "check-config-zero");
+        return default.0;
+    }
+    value
+}
+
+fn read_portal_url(reader: &mut Reader<'_>, listen: SocketAddr) -> String {
+    let configured: Option<String> = reader.get("portal", "url", None);
+    let Some(text) = configured else {
+        if listen.ip().is_unspecified() {
+            reader.problems.push(
+                Problem::new(
+                    reader.path,
+                    reader.line_of("portal", "listen"),
+                    "check-config-url-needed",
+                )
+                .arg("listen", listen),
+            );
+        }
+        return format!("http://{listen}");
+    };
+    let parsed = url::Url::parse(&text);
+    match parsed {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && url.path() == "/"
+                && url.query().is_none() =>
+        {
+            url.as_str().trim_end_matches('/').to_string()
+        }
+        _ => {
+            reader
+                .invalid("portal", "url", "check-config-url")
+                .args
+                .push(("value", text.clone()));
+            format!("http://{listen}")
+        }
+    }
+}
+
+/// Resolves a path in the config file relative to the file's folder.
+fn resolve(config_path: &Path, value: &str) -> PathBuf {
+    let path = PathBuf::from(value);
+    if path.is_absolute() {
+        return path;
+    }
+    config_path.parent().unwrap_or(Path::new(".")).join(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(source: &str) -> Vec<Problem> {
+        Config::parse(Path::new("antoan.toml"), source).expect_err("expected problems")
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let config = Config::parse(
+            Path::new("/etc/antoan/antoan.toml"),
+            "[portal]\nurl = \"http://192.0.2.1:8080/\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.session.length, Duration::from_secs(3600));
+        assert_eq!(config.quiz.max_wrong_answers, 2);
+        assert_eq!(config.site.timezone, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(config.portal.url, "http://192.0.2.1:8080");
+        assert_eq!(config.portal.default_language, Lang::Vi);
+    }
+
+    #[test]
+    fn unknown_key_suggests_nearest() {
+        let found = problems("[portal]\nurl = \"http://192.0.2.1/\"\n[session]\nlenght = \"2h\"\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].message, "check-config-unknown-key");
+        assert_eq!(found[0].line, Some(4));
+        assert!(
+            found[0]
+                .args
+                .contains(&("suggestion", "session.length".to_string()))
+        );
+    }
+
+    #[test]
+    fn unknown_section_suggests_nearest() {
+        let found = problems("[portal]\nurl = \"http://192.0.2.1/\"\n[sesion]\nlength = \"2h\"\n");
+        assert_eq!(found[0].message, "check-config-unknown-key");
+        assert!(found[0].args.contains(&("suggestion", "session".to_string())));
+    }
+
+    #[test]
+    fn every_bad_value_reported_at_once() {
+        let found = problems(
+            "[portal]\nurl = \"ftp://x/\"\nlisten = \"nowhere\"\n[session]\nlength = \"forever\"\n[site]\ntimezone = \"Mars/Olympus\"\n",
+        );
+        let messages: Vec<_> = found.iter().map(|problem| problem.message).collect();
+        assert_eq!(
+            messages,
+            [
+                "check-config-url",
+                "check-config-value",
+                "check-config-value",
+                "check-config-timezone"
+            ],
+            "{found:#?}"
+        );
+        let lines: Vec<_> = found.iter().map(|problem| problem.line).collect();
+        assert_eq!(lines, [Some(2), Some(3), Some(5), Some(7)]);
+    }
+
+    #[test]
+    fn wildcard_listen_needs_url() {
+        let found = problems("[portal]\nlisten = \"0.0.0.0:8080\"\n");
+        assert_eq!(found[0].message, "check-config-url-needed");
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let found = problems("[portal]\nurl = \"http://192.0.2.1/\n");
+        assert_eq!(found[0].message, "check-config-toml");
+        assert_eq!(found[0].line, Some(2));
+    }
+
+    #[test]
+    fn relative_paths_follow_the_config_file() {
+        let config = Config::parse(
+            Path::new("/etc/antoan/antoan.toml"),
+            "[portal]\nurl = \"http://192.0.2.1/\"\nsplash_dir = \"splash\"\n[state]\ndir = \"state\"\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            config.portal.splash_dir,
+            Some(PathBuf::from("/etc/antoan/splash"))
+        );
+        assert_eq!(config.state.dir, PathBuf::from("/etc/antoan/state"));
+    }
+
+    #[test]
+    fn shipped_example_config_is_valid() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/antoan.toml"));
+        let config = Config::load(path).unwrap_or_else(|found| panic!("{found:#?}"));
+        assert_eq!(config.quiz.max_wrong_answers, 2);
+    }
+}

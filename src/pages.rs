@@ -1,0 +1,295 @@
+//! Page templates and the views they render.
+//!
+//! Templates are tera files with HTML autoescaping. Each page has a typed view; at start-up and in
+//! `antoan check` every template is rendered once with a sample view in each language, so that a
+//! template error (bad syntax, an unknown variable or filter) shows up then, not at request time.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::i18n::{Catalog, Lang};
+use crate::problem::Problem;
+use crate::splash::SplashFiles;
+
+/// Templates every splash folder must have.
+pub const REQUIRED_TEMPLATES: [&str; 5] = [
+    "splash.html",
+    "online.html",
+    "error.html",
+    "privacy.html",
+    "redirect.html",
+];
+
+/// What every page needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Frame {
+    pub lang: &'static str,
+    /// The other language, for the switch link.
+    pub other_lang: &'static str,
+    /// Where the switch link goes: the same page in the other language.
+    pub switch_url: String,
+    pub privacy_url: String,
+    pub site_name: String,
+}
+
+/// A notice as the splash shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeView {
+    pub id: String,
+    pub topic: String,
+    pub title: String,
+    pub body: String,
+    /// URL of the picture under `/assets/`.
+    pub image: Option<String>,
+    pub link: Option<String>,
+}
+
+/// One answer, at its shown position.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerView {
+    /// Position in the shown order; the form submits it.
+    pub value: usize,
+    pub text: String,
+}
+
+/// What the previous answer taught, shown above the next question or on the online page.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedbackView {
+    pub was_right: bool,
+    pub notice_title: String,
+    pub right_answer: String,
+    pub explanation: String,
+    /// Message shown about what happens next, already formatted.
+    pub next_step: String,
+}
+
+/// `splash.html`: a notice and its question.
+#[derive(Debug, Clone, Serialize)]
+pub struct SplashView {
+    pub notice: NoticeView,
+    pub question: String,
+    pub answers: Vec<AnswerView>,
+    pub token: String,
+    /// The cleaned original URL, or empty.
+    pub url: String,
+    pub feedback: Option<FeedbackView>,
+    /// Set when the form came back without a chosen answer.
+    pub needs_answer: bool,
+}
+
+/// `online.html`: access granted, or the status of a device already online.
+#[derive(Debug, Clone, Serialize)]
+pub struct OnlineView {
+    /// "Online until 21:30 (Asia/Ho_Chi_Minh)", already formatted.
+    pub until: String,
+    pub url: String,
+    pub feedback: Option<FeedbackView>,
+}
+
+/// `error.html`: a request that could not be served as asked.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorView {
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+    pub retry_url: String,
+}
+
+/// `privacy.html`: what antoan records, with the operator's retention values filled in.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrivacyView {
+    /// Paragraphs, already formatted.
+    pub paragraphs: Vec<String>,
+    pub back_url: String,
+}
+
+/// `redirect.html`: the body of the redirect that sends a captured request to the splash.
+#[derive(Debug, Clone, Serialize)]
+pub struct RedirectView {
+    pub location: String,
+}
+
+/// The loaded templates and the per-language page strings.
+pub struct Pages {
+    tera: Tera,
+    strings: HashMap<Lang, HashMap<String, String>>,
+}
+
+impl Pages {
+    /// Parses the templates of `files` and renders each with sample views in both languages.
+    pub fn load(files: &SplashFiles, catalog: &Arc<Catalog>) -> Result<Pages, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut tera = Tera::default();
+        for (name, file) in &files.templates {
+            // Parse one by one so that every broken template is reported, not just the first.
+            if let Err(error) = Tera::default().add_raw_template(name, &file.text)
+                && !is_missing_parent(&error)
+            {
+                problems
+                    .push(Problem::new(&file.path, None, "check-template").arg("error", error_chain(&error)));
+            }
+        }
+        let all: Vec<(&str, &str)> = files
+            .templates
+            .iter()
+            .map(|(name, file)| (name.as_str(), file.text.as_str()))
+            .collect();
+        if problems.is_empty()
+            && let Err(error) = tera.add_raw_templates(all)
+        {
+            problems
+                .push(Problem::new("templates", None, "check-template").arg("error", error_chain(&error)));
+        }
+        for required in REQUIRED_TEMPLATES {
+            if !files.templates.iter().any(|(name, _)| name == required) {
+                problems.push(
+                    Problem::new(format!("templates/{required}"), None, "check-template-missing")
+                        .arg("name", required),
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+
+        let strings = Lang::ALL
+            .iter()
+            .map(|&lang| (lang, catalog.messages_with_prefix(lang, "page-")))
+            .collect();
+        let pages = Pages { tera, strings };
+        for lang in Lang::ALL {
+            for (name, mut context) in samples() {
+                if let Err(error) = pages.render(name, lang, &mut context) {
+                    let path = files
+                        .templates
+                        .iter()
+                        .find(|(template, _)| template == name)
+                        .map(|(_, file)| file.path.clone())
+                        .unwrap_or_else(|| name.into());
+                    problems
+                        .push(Problem::new(path, None, "check-template").arg("error", error_chain(&error)));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(pages)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Renders template `name` in `lang`; `context` must hold `frame` and the page's view.
+    pub fn render(&self, name: &str, lang: Lang, context: &mut Context) -> Result<String, tera::Error> {
+        context.insert("t", &self.strings[&lang]);
+        self.tera.render(name, context)
+    }
+}
+
+/// Builds a tera context from a frame and a page view under `view`.
+pub fn context<V: Serialize>(frame: &Frame, view: &V) -> Context {
+    let mut context = Context::new();
+    context.insert("frame", frame);
+    context.insert("view", view);
+    context
+}
+
+fn is_missing_parent(error: &tera::Error) -> bool {
+    // A child template parsed alone cannot find its parent; the full set is parsed next.
+    matches!(error.kind, tera::ErrorKind::MissingParent { .. })
+}
+
+/// Joins an error and its causes, since tera puts the useful part (line, column) in the source.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn samples() -> Vec<(&'static str, Context)> {
+    let frame = Frame {
+        lang: "vi",
+        other_lang: "en",
+        switch_url: "/?lang=en".to_string(),
+        privacy_url: "/privacy?lang=vi".to_string(),
+        site_name: "sample".to_string(),
+    };
+    let feedback = FeedbackView {
+        was_right: false,
+        notice_title: "t".to_string(),
+        right_answer: "a".to_string(),
+        explanation: "e".to_string(),
+        next_step: "n".to_string(),
+    };
+    let splash = SplashView {
+        notice: NoticeView {
+            id: "sample".to_string(),
+            topic: "topic".to_string(),
+            title: "title".to_string(),
+            body: "body".to_string(),
+            image: Some("/assets/sample.svg".to_string()),
+            link: Some("https://example.org/".to_string()),
+        },
+        question: "q".to_string(),
+        answers: vec![
+            AnswerView {
+                value: 0,
+                text: "a".to_string(),
+            },
+            AnswerView {
+                value: 1,
+                text: "b".to_string(),
+            },
+        ],
+        token: "token".to_string(),
+        url: "http://example.org/".to_string(),
+        feedback: Some(feedback.clone()),
+        needs_answer: true,
+    };
+    // Optional parts are rendered both present and absent, since a template may use either.
+    let mut bare_splash = splash.clone();
+    bare_splash.notice.image = None;
+    bare_splash.notice.link = None;
+    bare_splash.feedback = None;
+    bare_splash.url = String::new();
+    bare_splash.needs_answer = false;
+    let online = OnlineView {
+        until: "u".to_string(),
+        url: "http://example.org/".to_string(),
+        feedback: Some(feedback),
+    };
+    let bare_online = OnlineView {
+        until: "u".to_string(),
+        url: String::new(),
+        feedback: None,
+    };
+    let error = ErrorView {
+        status: 400,
+        title: "t".to_string(),
+        message: "m".to_string(),
+        retry_url: "/".to_string(),
+    };
+    let privacy = PrivacyView {
+        paragraphs: vec!["p".to_string()],
+        back_url: "/".to_string(),
+    };
+    let redirect = RedirectView {
+        location: "http://192.0.2.1/".to_string(),
+    };
+    vec![
+        ("splash.html", context(&frame, &splash)),
+        ("splash.html", context(&frame, &bare_splash)),
+        ("online.html", context(&frame, &online)),
+        ("online.html", context(&frame, &bare_online)),
+        ("error.html", context(&frame, &error)),
+        ("privacy.html", context(&frame, &privacy)),
+        ("redirect.html", context(&frame, &redirect)),
+    ]
+}

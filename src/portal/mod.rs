@@ -1,0 +1,188 @@
+//! The HTTP listeners: the portal that devices reach, and the admin listener for metrics.
+//!
+//! Both are plain HTTP/1.1 on hyper. The portal listener bounds how long a client may take to
+//! send headers, how long one connection may live, and how many connections one address may hold
+//! open, so that one device cannot starve the others.
+
+mod admin;
+pub mod probes;
+mod respond;
+mod routes;
+
+use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::content::Content;
+use crate::firewall::Firewall;
+use crate::i18n::Catalog;
+use crate::identity::DeviceKey;
+use crate::metrics::Metrics;
+use crate::pages::Pages;
+use crate::store::Store;
+use crate::token::TokenSigner;
+use crate::urls::PortalHosts;
+
+/// Everything a request handler needs.
+pub struct PortalState {
+    pub config: Config,
+    pub content: Content,
+    pub pages: Pages,
+    pub catalog: Arc<Catalog>,
+    pub store: Store,
+    pub signer: TokenSigner,
+    pub device_key: DeviceKey,
+    pub firewall: Box<dyn Firewall>,
+    pub metrics: Metrics,
+    pub hosts: PortalHosts,
+    pub assets: BTreeMap<String, Bytes>,
+    connections: ConnectionCounter,
+}
+
+impl PortalState {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        config: Config,
+        content: Content,
+        pages: Pages,
+        catalog: Arc<Catalog>,
+        store: Store,
+        signer: TokenSigner,
+        device_key: DeviceKey,
+        firewall: Box<dyn Firewall>,
+        assets: BTreeMap<String, Vec<u8>>,
+    ) -> PortalState {
+        let hosts = PortalHosts::new(&config.portal.url, &config.portal.hostnames);
+        let metrics = Metrics::new(&config.site.id);
+        let connections = ConnectionCounter::new(config.portal.max_connections_per_client);
+        PortalState {
+            config,
+            content,
+            pages,
+            catalog,
+            store,
+            signer,
+            device_key,
+            firewall,
+            metrics,
+            hosts,
+            assets: assets
+                .into_iter()
+                .map(|(name, bytes)| (name, Bytes::from(bytes)))
+                .collect(),
+            connections,
+        }
+    }
+}
+
+/// Open connections per client address, with a cap.
+struct ConnectionCounter {
+    max: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// Releases one connection slot when dropped.
+struct ConnectionSlot {
+    ip: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl ConnectionCounter {
+    fn new(max: usize) -> ConnectionCounter {
+        ConnectionCounter {
+            max,
+            open: Arc::default(),
+        }
+    }
+
+    fn acquire(&self, ip: IpAddr) -> Option<ConnectionSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(ip).or_insert(0);
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(ConnectionSlot {
+            ip,
+            open: Arc::clone(&self.open),
+        })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Serves the portal on `listener` until `shutdown` changes.
+pub async fn serve_portal(
+    listener: TcpListener,
+    state: Arc<PortalState>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Usually out of file descriptors; pause so the loop does not spin.
+                tracing::warn!(%error, "portal listener failed to accept a connection");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(slot) = state.connections.acquire(peer.ip().to_canonical()) else {
+            tracing::debug!(ip = %peer.ip(), "connection refused: too many open connections from this client");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            serve_connection(stream, peer, state).await;
+            drop(slot);
+        });
+    }
+}
+
+async fn serve_connection(stream: tokio::net::TcpStream, peer: SocketAddr, state: Arc<PortalState>) {
+    let lifetime = state.config.portal.connection_lifetime;
+    let header_timeout = state.config.portal.header_read_timeout;
+    let service = service_fn(move |request| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, Infallible>(routes::handle(&state, request, peer).await) }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    // The header timeout also runs while a keep-alive connection waits for its next request,
+    // so it bounds idle connections too.
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(80 * 1024);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    match tokio::time::timeout(lifetime, connection).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::debug!(%error, "portal connection ended with an error"),
+        Err(_) => tracing::debug!("portal connection closed after its maximum lifetime"),
+    }
+}
+
+pub use admin::serve_admin;

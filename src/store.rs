@@ -1,0 +1,416 @@
+//! SQLite state: rotation history, used quiz tokens and sessions.
+//!
+//! The database runs in WAL mode. Rotation history is read through an in-memory cache and written
+//! behind: views are queued and [`Store::flush`] writes them in one transaction, which the portal
+//! calls every second. A crash can lose at most that second of history, never a session or a used
+//! token, which are written at once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::identity::{Client, DeviceId};
+use crate::rotation::History;
+
+const SCHEMA_VERSION: i64 = 1;
+/// Past this many cached devices the cache is emptied and refilled from the database on demand.
+const MAX_CACHED_DEVICES: usize = 50_000;
+
+/// A database error, with the file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create state folder {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("state database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "state database {path} has schema version {found}, newer than this antoan ({SCHEMA_VERSION}); \
+         install the newer antoan again or move the file aside"
+    )]
+    TooNew { path: PathBuf, found: i64 },
+}
+
+/// Why a device was let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantReason {
+    RightAnswer,
+    AfterWrongAnswers,
+}
+
+impl GrantReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            GrantReason::RightAnswer => "right_answer",
+            GrantReason::AfterWrongAnswers => "after_wrong_answers",
+        }
+    }
+}
+
+struct Inner {
+    connection: Connection,
+    histories: HashMap<DeviceId, History>,
+    pending_views: Vec<(DeviceId, String, i64)>,
+}
+
+/// The state database.
+pub struct Store {
+    path: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+impl Store {
+    /// Opens (or creates) `state.db` in `dir`. A file that is not a usable SQLite database is
+    /// renamed to `state.db.damaged-<unix time>` and a new one is created, so the portal still
+    /// starts and the old file is kept for inspection.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        create_private_dir(dir)?;
+        let path = dir.join("state.db");
+        let connection = match open_checked(&path) {
+            Ok(connection) => connection,
+            Err(StoreError::Sqlite { source, .. }) if is_damage(&source) => {
+                let aside = dir.join(format!("state.db.damaged-{}", crate::token::unix_now()));
+                tracing::warn!(
+                    path = %path.display(),
+                    moved_to = %aside.display(),
+                    error = %source,
+                    "state database is damaged; moved it aside and starting with an empty one"
+                );
+                std::fs::rename(&path, &aside).map_err(|source| StoreError::Folder {
+                    path: aside.clone(),
+                    source,
+                })?;
+                for suffix in ["-wal", "-shm"] {
+                    let side_file = dir.join(format!("state.db{suffix}"));
+                    let _ = std::fs::rename(&side_file, aside.with_extension(format!("damaged{suffix}")));
+                }
+                open_checked(&path)?
+            }
+            Err(error) => return Err(error),
+        };
+        Ok(Store {
+            path,
+            inner: Mutex::new(Inner {
+                connection,
+                histories: HashMap::new(),
+                pending_views: Vec::new(),
+            }),
+        })
+    }
+
+    fn sqlite_error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind, still consistent enough to use.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Returns the rotation history of `device`.
+    pub fn history(&self, device: &DeviceId) -> Result<History, StoreError> {
+        let mut inner = self.lock();
+        if let Some(history) = inner.histories.get(device) {
+            return Ok(history.clone());
+        }
+        let history = read_history(&inner.connection, device).map_err(|error| self.sqlite_error(error))?;
+        if inner.histories.len() >= MAX_CACHED_DEVICES {
+            // Views still pending are in the database after the next flush; until then a device
+            // evicted here may be shown a notice it saw in the last second once more.
+            inner.histories.clear();
+        }
+        inner.histories.insert(device.clone(), history.clone());
+        Ok(history)
+    }
+
+    /// Records that `device` was shown `notice` at `time` (Unix seconds); written by the next
+    /// [`Store::flush`].
+    pub fn record_view(&self, device: &DeviceId, notice: &str, time: i64) {
+        let mut inner = self.lock();
+        if let Some(history) = inner.histories.get_mut(device) {
+            history.insert(notice.to_string(), time);
+        }
+        inner
+            .pending_views
+            .push((device.clone(), notice.to_string(), time));
+    }
+
+    /// Writes queued views in one transaction.
+    pub fn flush(&self) -> Result<usize, StoreError> {
+        let mut inner = self.lock();
+        if inner.pending_views.is_empty() {
+            return Ok(0);
+        }
+        let views = std::mem::take(&mut inner.pending_views);
+        let result = write_views(&mut inner.connection, &views);
+        if let Err(error) = result {
+            // Keep the views for the next try instead of dropping them.
+            inner.pending_views.splice(0..0, views);
+            return Err(self.sqlite_error(error));
+        }
+        Ok(views.len())
+    }
+
+    /// Marks a token nonce as used until `expires`; returns `false` when it was used before.
+    pub fn use_token(&self, nonce: &str, expires: u64) -> Result<bool, StoreError> {
+        let inner = self.lock();
+        let expires = i64::try_from(expires).unwrap_or(i64::MAX);
+        let inserted = inner
+            .connection
+            .execute(
+                "INSERT OR IGNORE INTO used_tokens (nonce, expires) VALUES (?1, ?2)",
+                params![nonce, expires],
+            )
+            .map_err(|error| self.sqlite_error(error))?;
+        Ok(inserted == 1)
+    }
+
+    /// Stores a session for `client` until `expires` (Unix seconds). The raw addresses are kept
+    /// only while the session lasts: [`Store::prune`] removes them with the session.
+    pub fn start_session(
+        &self,
+        client: &Client,
+        granted: i64,
+        expires: i64,
+        reason: GrantReason,
+    ) -> Result<(), StoreError> {
+        let inner = self.lock();
+        inner
+            .connection
+            .execute(
+                "INSERT OR REPLACE INTO sessions (device, ip, mac, granted, expires, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    client.device.as_str(),
+                    client.ip.to_string(),
+                    client.mac.map(|mac| mac.to_string()),
+                    granted,
+                    expires,
+                    reason.label()
+                ],
+            )
+            .map_err(|error| self.sqlite_error(error))?;
+        Ok(())
+    }
+
+    /// Returns when the live session of `device` ends, if it has one at `now`.
+    pub fn session_expiry(&self, device: &DeviceId, now: i64) -> Result<Option<i64>, StoreError> {
+        let inner = self.lock();
+        inner
+            .connection
+            .query_row(
+                "SELECT expires FROM sessions WHERE device = ?1 AND expires > ?2",
+                params![device.as_str(), now],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|error| self.sqlite_error(error))
+    }
+
+    /// Deletes ended sessions (with their raw addresses), expired token nonces, and rotation
+    /// history older than `history_cutoff`.
+    pub fn prune(&self, now: i64, history_cutoff: i64) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let transaction = inner
+            .connection
+            .transaction()
+            .map_err(|error| self.sqlite_error(error))?;
+        transaction
+            .execute("DELETE FROM sessions WHERE expires <= ?1", params![now])
+            .and_then(|_| transaction.execute("DELETE FROM used_tokens WHERE expires < ?1", params![now]))
+            .and_then(|_| {
+                transaction.execute("DELETE FROM views WHERE last_seen < ?1", params![history_cutoff])
+            })
+            .map_err(|error| self.sqlite_error(error))?;
+        transaction.commit().map_err(|error| self.sqlite_error(error))?;
+        inner.histories.clear();
+        Ok(())
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| StoreError::Folder {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+fn open_checked(path: &Path) -> Result<Connection, StoreError> {
+    let wrap = |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let connection = Connection::open(path).map_err(wrap)?;
+    connection
+        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+        .map_err(wrap)?;
+    let check: String = connection
+        .query_row("PRAGMA quick_check", [], |row| row.get(0))
+        .map_err(wrap)?;
+    if check != "ok" {
+        return Err(wrap(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(check),
+        )));
+    }
+    let version: i64 = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(wrap)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+        });
+    }
+    if version < 1 {
+        connection
+            .execute_batch(
+                "BEGIN;
+                 CREATE TABLE IF NOT EXISTS views (
+                     device TEXT NOT NULL, notice TEXT NOT NULL, last_seen INTEGER NOT NULL,
+                     PRIMARY KEY (device, notice)) WITHOUT ROWID;
+                 CREATE INDEX IF NOT EXISTS views_by_time ON views (last_seen);
+                 CREATE TABLE IF NOT EXISTS used_tokens (
+                     nonce TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
+                 CREATE TABLE IF NOT EXISTS sessions (
+                     device TEXT PRIMARY KEY, ip TEXT NOT NULL, mac TEXT,
+                     granted INTEGER NOT NULL, expires INTEGER NOT NULL, reason TEXT NOT NULL);
+                 PRAGMA user_version = 1;
+                 COMMIT;",
+            )
+            .map_err(wrap)?;
+    }
+    Ok(connection)
+}
+
+fn is_damage(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+fn read_history(connection: &Connection, device: &DeviceId) -> Result<History, rusqlite::Error> {
+    let mut statement = connection.prepare_cached("SELECT notice, last_seen FROM views WHERE device = ?1")?;
+    let rows = statement.query_map(params![device.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    rows.collect()
+}
+
+fn write_views(
+    connection: &mut Connection,
+    views: &[(DeviceId, String, i64)],
+) -> Result<(), rusqlite::Error> {
+    let transaction = connection.transaction()?;
+    {
+        let mut statement = transaction.prepare_cached(
+            "INSERT INTO views (device, notice, last_seen) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device, notice) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
+        )?;
+        for (device, notice, time) in views {
+            statement.execute(params![device.as_str(), notice, time])?;
+        }
+    }
+    transaction.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::DeviceKey;
+
+    fn device(n: u8) -> DeviceId {
+        DeviceKey::new([n; 32])
+            .client("192.0.2.1".parse().expect("valid"), None)
+            .device
+    }
+
+    #[test]
+    fn history_survives_reopen_after_flush() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("opened");
+        assert!(store.history(&device(1)).expect("read").is_empty());
+        store.record_view(&device(1), "aaa", 100);
+        store.record_view(&device(1), "bbb", 200);
+        assert_eq!(
+            store.history(&device(1)).expect("read").get("aaa"),
+            Some(&100),
+            "cache sees it at once"
+        );
+        assert_eq!(store.flush().expect("flushed"), 2);
+        drop(store);
+
+        let store = Store::open(dir.path()).expect("reopened");
+        let history = store.history(&device(1)).expect("read");
+        assert_eq!(history.get("aaa"), Some(&100));
+        assert_eq!(history.get("bbb"), Some(&200));
+        assert!(store.history(&device(2)).expect("read").is_empty());
+    }
+
+    #[test]
+    fn token_nonce_used_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("opened");
+        assert!(store.use_token("n1", 100).expect("stored"));
+        assert!(!store.use_token("n1", 100).expect("checked"));
+        assert!(store.use_token("n2", 100).expect("stored"));
+    }
+
+    #[test]
+    fn prune_drops_ended_sessions_and_their_addresses() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("opened");
+        let client = DeviceKey::new([1; 32]).client("192.0.2.7".parse().expect("valid"), None);
+        store
+            .start_session(&client, 100, 200, GrantReason::RightAnswer)
+            .expect("stored");
+        assert_eq!(
+            store.session_expiry(&client.device, 150).expect("read"),
+            Some(200)
+        );
+        assert_eq!(store.session_expiry(&client.device, 200).expect("read"), None);
+        store.prune(201, 0).expect("pruned");
+        let inner = store.lock();
+        let count: i64 = inner
+            .connection
+            .query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))
+            .expect("count");
+        assert_eq!(count, 0);
+    }
+
+    #[test]
+    fn damaged_database_moved_aside() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("state.db"), vec![0x5a; 8192]).expect("written");
+        let store = Store::open(dir.path()).expect("opened despite damage");
+        assert!(store.history(&device(1)).expect("usable").is_empty());
+        let kept: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("listed")
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| {
+                entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("state.db.damaged-")
+            })
+            .collect();
+        assert_eq!(kept.len(), 1, "the damaged file is kept");
+        assert_eq!(std::fs::read(kept[0].path()).expect("read"), vec![0x5a; 8192]);
+    }
+}
