@@ -169,8 +169,12 @@ impl Pages {
                         .find(|(template, _)| template == name)
                         .map(|(_, file)| file.path.clone())
                         .unwrap_or_else(|| name.into());
-                    problems
-                        .push(Problem::new(path, None, "check-template").arg("error", error_chain(&error)));
+                    let problem =
+                        Problem::new(path, None, "check-template").arg("error", error_chain(&error));
+                    // The same fault shows in every language and sample; report it once.
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
                 }
             }
         }

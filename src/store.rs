@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::identity::{Client, DeviceId};
 use crate::rotation::History;
@@ -56,16 +56,24 @@ impl GrantReason {
     }
 }
 
-struct Inner {
-    connection: Connection,
+/// What the portal reads on every request, kept in memory so the hot path never waits for SQLite.
+#[derive(Default)]
+struct Cache {
     histories: HashMap<DeviceId, History>,
-    pending_views: Vec<(DeviceId, String, i64)>,
+    /// Views not yet written, one entry per device and notice with the latest time.
+    pending_views: HashMap<(DeviceId, String), i64>,
+    /// Live sessions: device to Unix time the session ends. Loaded at open, written through.
+    sessions: HashMap<DeviceId, i64>,
 }
 
 /// The state database.
 pub struct Store {
     path: PathBuf,
-    inner: Mutex<Inner>,
+    /// Writes: views, tokens, sessions, pruning.
+    writer: Mutex<Connection>,
+    /// Reads of rotation history on a cache miss; WAL lets it read while the writer writes.
+    reader: Mutex<Connection>,
+    cache: Mutex<Cache>,
 }
 
 impl Store {
@@ -75,7 +83,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         create_private_dir(dir)?;
         let path = dir.join("state.db");
-        let connection = match open_checked(&path) {
+        let writer = match open_checked(&path) {
             Ok(connection) => connection,
             Err(StoreError::Sqlite { source, .. }) if is_damage(&source) => {
                 let aside = dir.join(format!("state.db.damaged-{}", crate::token::unix_now()));
@@ -97,12 +105,22 @@ impl Store {
             }
             Err(error) => return Err(error),
         };
+        let wrap = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let reader = Connection::open(&path).map_err(wrap)?;
+        reader
+            .execute_batch("PRAGMA busy_timeout = 5000;")
+            .map_err(wrap)?;
+        let sessions = read_sessions(&writer, crate::token::unix_now()).map_err(wrap)?;
         Ok(Store {
-            path,
-            inner: Mutex::new(Inner {
-                connection,
-                histories: HashMap::new(),
-                pending_views: Vec::new(),
+            path: path.clone(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            cache: Mutex::new(Cache {
+                sessions,
+                ..Cache::default()
             }),
         })
     }
@@ -114,50 +132,73 @@ impl Store {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        // A panic while holding the lock leaves plain data behind, still consistent enough to use.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    // A panic while holding one of these locks leaves plain data behind, still consistent enough
+    // to use, so a poisoned lock is taken over rather than spreading the panic.
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Returns the rotation history of `device`.
     pub fn history(&self, device: &DeviceId) -> Result<History, StoreError> {
-        let mut inner = self.lock();
-        if let Some(history) = inner.histories.get(device) {
+        if let Some(history) = self.cache().histories.get(device) {
             return Ok(history.clone());
         }
-        let history = read_history(&inner.connection, device).map_err(|error| self.sqlite_error(error))?;
-        if inner.histories.len() >= MAX_CACHED_DEVICES {
-            // Views still pending are in the database after the next flush; until then a device
-            // evicted here may be shown a notice it saw in the last second once more.
-            inner.histories.clear();
+        let stored = {
+            let reader = self
+                .reader
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            read_history(&reader, device).map_err(|error| self.sqlite_error(error))?
+        };
+        let mut cache = self.cache();
+        let mut history = stored;
+        for ((pending_device, notice), time) in &cache.pending_views {
+            if pending_device == device {
+                let entry = history.entry(notice.clone()).or_insert(*time);
+                *entry = (*entry).max(*time);
+            }
         }
-        inner.histories.insert(device.clone(), history.clone());
+        if cache.histories.len() >= MAX_CACHED_DEVICES {
+            cache.histories.clear();
+        }
+        cache.histories.insert(device.clone(), history.clone());
         Ok(history)
     }
 
     /// Records that `device` was shown `notice` at `time` (Unix seconds); written by the next
     /// [`Store::flush`].
     pub fn record_view(&self, device: &DeviceId, notice: &str, time: i64) {
-        let mut inner = self.lock();
-        if let Some(history) = inner.histories.get_mut(device) {
+        let mut cache = self.cache();
+        if let Some(history) = cache.histories.get_mut(device) {
             history.insert(notice.to_string(), time);
         }
-        inner
+        let entry = cache
             .pending_views
-            .push((device.clone(), notice.to_string(), time));
+            .entry((device.clone(), notice.to_string()))
+            .or_insert(time);
+        *entry = (*entry).max(time);
     }
 
-    /// Writes queued views in one transaction.
+    /// Writes queued views in one transaction and returns how many rows it wrote.
     pub fn flush(&self) -> Result<usize, StoreError> {
-        let mut inner = self.lock();
-        if inner.pending_views.is_empty() {
+        let views = std::mem::take(&mut self.cache().pending_views);
+        if views.is_empty() {
             return Ok(0);
         }
-        let views = std::mem::take(&mut inner.pending_views);
-        let result = write_views(&mut inner.connection, &views);
+        let result = write_views(&mut self.writer(), &views);
         if let Err(error) = result {
             // Keep the views for the next try instead of dropping them.
-            inner.pending_views.splice(0..0, views);
+            let mut cache = self.cache();
+            for (key, time) in views {
+                let entry = cache.pending_views.entry(key).or_insert(time);
+                *entry = (*entry).max(time);
+            }
             return Err(self.sqlite_error(error));
         }
         Ok(views.len())
@@ -165,10 +206,9 @@ impl Store {
 
     /// Marks a token nonce as used until `expires`; returns `false` when it was used before.
     pub fn use_token(&self, nonce: &str, expires: u64) -> Result<bool, StoreError> {
-        let inner = self.lock();
         let expires = i64::try_from(expires).unwrap_or(i64::MAX);
-        let inserted = inner
-            .connection
+        let inserted = self
+            .writer()
             .execute(
                 "INSERT OR IGNORE INTO used_tokens (nonce, expires) VALUES (?1, ?2)",
                 params![nonce, expires],
@@ -186,9 +226,7 @@ impl Store {
         expires: i64,
         reason: GrantReason,
     ) -> Result<(), StoreError> {
-        let inner = self.lock();
-        inner
-            .connection
+        self.writer()
             .execute(
                 "INSERT OR REPLACE INTO sessions (device, ip, mac, granted, expires, reason)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -202,40 +240,37 @@ impl Store {
                 ],
             )
             .map_err(|error| self.sqlite_error(error))?;
+        self.cache().sessions.insert(client.device.clone(), expires);
         Ok(())
     }
 
     /// Returns when the live session of `device` ends, if it has one at `now`.
-    pub fn session_expiry(&self, device: &DeviceId, now: i64) -> Result<Option<i64>, StoreError> {
-        let inner = self.lock();
-        inner
-            .connection
-            .query_row(
-                "SELECT expires FROM sessions WHERE device = ?1 AND expires > ?2",
-                params![device.as_str(), now],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|error| self.sqlite_error(error))
+    pub fn session_expiry(&self, device: &DeviceId, now: i64) -> Option<i64> {
+        self.cache()
+            .sessions
+            .get(device)
+            .copied()
+            .filter(|&expires| expires > now)
     }
 
     /// Deletes ended sessions (with their raw addresses), expired token nonces, and rotation
     /// history older than `history_cutoff`.
     pub fn prune(&self, now: i64, history_cutoff: i64) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let transaction = inner
-            .connection
-            .transaction()
-            .map_err(|error| self.sqlite_error(error))?;
-        transaction
-            .execute("DELETE FROM sessions WHERE expires <= ?1", params![now])
-            .and_then(|_| transaction.execute("DELETE FROM used_tokens WHERE expires < ?1", params![now]))
-            .and_then(|_| {
-                transaction.execute("DELETE FROM views WHERE last_seen < ?1", params![history_cutoff])
-            })
-            .map_err(|error| self.sqlite_error(error))?;
-        transaction.commit().map_err(|error| self.sqlite_error(error))?;
-        inner.histories.clear();
+        {
+            let mut writer = self.writer();
+            let transaction = writer.transaction().map_err(|error| self.sqlite_error(error))?;
+            transaction
+                .execute("DELETE FROM sessions WHERE expires <= ?1", params![now])
+                .and_then(|_| transaction.execute("DELETE FROM used_tokens WHERE expires < ?1", params![now]))
+                .and_then(|_| {
+                    transaction.execute("DELETE FROM views WHERE last_seen < ?1", params![history_cutoff])
+                })
+                .map_err(|error| self.sqlite_error(error))?;
+            transaction.commit().map_err(|error| self.sqlite_error(error))?;
+        }
+        let mut cache = self.cache();
+        cache.sessions.retain(|_, expires| *expires > now);
+        cache.histories.clear();
         Ok(())
     }
 }
@@ -307,6 +342,23 @@ fn is_damage(error: &rusqlite::Error) -> bool {
     )
 }
 
+fn read_sessions(connection: &Connection, now: u64) -> Result<HashMap<DeviceId, i64>, rusqlite::Error> {
+    let now = i64::try_from(now).unwrap_or(i64::MAX);
+    let mut statement = connection.prepare("SELECT device, expires FROM sessions WHERE expires > ?1")?;
+    let rows = statement.query_map(params![now], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    let mut sessions = HashMap::new();
+    for row in rows {
+        let (device, expires) = row?;
+        // A row whose id is not one antoan wrote is skipped rather than trusted.
+        if let Some(device) = DeviceId::parse(&device) {
+            sessions.insert(device, expires);
+        }
+    }
+    Ok(sessions)
+}
+
 fn read_history(connection: &Connection, device: &DeviceId) -> Result<History, rusqlite::Error> {
     let mut statement = connection.prepare_cached("SELECT notice, last_seen FROM views WHERE device = ?1")?;
     let rows = statement.query_map(params![device.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))?;
@@ -315,7 +367,7 @@ fn read_history(connection: &Connection, device: &DeviceId) -> Result<History, r
 
 fn write_views(
     connection: &mut Connection,
-    views: &[(DeviceId, String, i64)],
+    views: &HashMap<(DeviceId, String), i64>,
 ) -> Result<(), rusqlite::Error> {
     let transaction = connection.transaction()?;
     {
@@ -323,7 +375,7 @@ fn write_views(
             "INSERT INTO views (device, notice, last_seen) VALUES (?1, ?2, ?3)
              ON CONFLICT (device, notice) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
         )?;
-        for (device, notice, time) in views {
+        for ((device, notice), time) in views {
             statement.execute(params![device.as_str(), notice, time])?;
         }
     }
@@ -380,15 +432,11 @@ mod tests {
         store
             .start_session(&client, 100, 200, GrantReason::RightAnswer)
             .expect("stored");
-        assert_eq!(
-            store.session_expiry(&client.device, 150).expect("read"),
-            Some(200)
-        );
-        assert_eq!(store.session_expiry(&client.device, 200).expect("read"), None);
+        assert_eq!(store.session_expiry(&client.device, 150), Some(200));
+        assert_eq!(store.session_expiry(&client.device, 200), None);
         store.prune(201, 0).expect("pruned");
-        let inner = store.lock();
-        let count: i64 = inner
-            .connection
+        let count: i64 = store
+            .writer()
             .query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))
             .expect("count");
         assert_eq!(count, 0);

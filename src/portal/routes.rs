@@ -119,6 +119,16 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
         ("/answer", _) if method == Method::POST => answer(&mut visit, request).await,
         ("/privacy", true) => privacy(&visit),
         ("/api/captive", true) => captive_api(&visit),
+        // Browsers fetch this on their own; a redirect to the splash would count a view.
+        ("/favicon.ico", true) => match state.assets.get("favicon.ico") {
+            Some(bytes) => respond::fixed(
+                StatusCode::OK,
+                "image/x-icon",
+                bytes.clone(),
+                "public, max-age=86400",
+            ),
+            None => back_to_splash(&visit),
+        },
         (asset, true) if asset.starts_with("/assets/") => {
             match state.assets.get(&asset["/assets/".len()..]) {
                 Some(bytes) => respond::fixed(
@@ -210,17 +220,10 @@ fn back_to_splash(visit: &Visit<'_>) -> Reply {
 }
 
 fn session_expiry(visit: &Visit<'_>) -> Option<i64> {
-    match visit
+    visit
         .state
         .store
         .session_expiry(&visit.client.device, now_seconds())
-    {
-        Ok(expiry) => expiry,
-        Err(error) => {
-            tracing::error!(%error, device = %visit.client.device, "failed to read session; treating device as not allowed");
-            None
-        }
-    }
 }
 
 /// `GET /`: the splash for a device not yet allowed, the status page for one that is.

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints, unit and integration tests, and the browser test.
+# Installs what it needs (Debian's chromium, the npm packages of the browser test) when missing.
+# Prints one closing line "tests: N passed, N failed" summed over every runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --quiet -- -D warnings
+
+echo "== cargo test"
+cargo test 2>&1 | tee "$log_dir/cargo.log"
+
+echo "== browser test"
+bash scripts/browser-test.sh 2>&1 | tee "$log_dir/browser.log"
+
+passed=0
+failed=0
+while read -r count; do passed=$((passed + count)); done < <(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log_dir/cargo.log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
+while read -r count; do failed=$((failed + count)); done < <(grep -oE '[0-9]+ failed;' "$log_dir/cargo.log" | grep -oE '[0-9]+')
+browser_passed=$(grep -E '^# pass [0-9]+' "$log_dir/browser.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+browser_failed=$(grep -E '^# fail [0-9]+' "$log_dir/browser.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+passed=$((passed + browser_passed))
+failed=$((failed + browser_failed))
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
