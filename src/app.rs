@@ -10,9 +10,12 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Config, FirewallBackend};
 use crate::content::Content;
-use crate::firewall::{Firewall, LoggingFirewall};
+use crate::firewall::nft::NftFirewall;
+use crate::firewall::ruleset::{Element, Ruleset};
+use crate::firewall::{Firewall, FirewallError, LoggingFirewall};
 use crate::i18n::Catalog;
 use crate::identity::DeviceKey;
+use crate::neighbours::{KernelNeighbours, Neighbours, NoNeighbours};
 use crate::pages::Pages;
 use crate::portal::{self, PortalState};
 use crate::problem::Problem;
@@ -31,6 +34,9 @@ pub enum StartError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The firewall could not be set up.
+    #[error(transparent)]
+    Firewall(#[from] FirewallError),
     /// A listener could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -79,11 +85,18 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops the listeners and writes pending state.
+    /// Stops the listeners and writes pending state. The firewall table stays in the kernel
+    /// unless `firewall.keep_on_stop` is false, so devices stay online across a restart.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
+        }
+        if !self.state.config.firewall.keep_on_stop {
+            match self.state.firewall.remove() {
+                Ok(()) => tracing::info!("firewall rules removed at stop"),
+                Err(error) => tracing::error!(%error, "failed to remove firewall rules at stop"),
+            }
         }
         if let Err(error) = self.state.store.flush() {
             tracing::error!(%error, "failed to write rotation history at shutdown");
@@ -94,11 +107,10 @@ impl Running {
 /// Loads everything and starts both listeners.
 pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, StartError> {
     let splash = load_splash(&config, &catalog).map_err(StartError::Problems)?;
-    let secrets = secret::load_or_create(&config.state.dir)?;
+    // The store creates the state folder (mode 0700) that the secret file lives in.
     let store = Store::open(&config.state.dir)?;
-    let firewall: Box<dyn Firewall> = match config.firewall.backend {
-        FirewallBackend::Log => Box::new(LoggingFirewall),
-    };
+    let secrets = secret::load_or_create(&config.state.dir)?;
+    let (firewall, neighbours) = start_firewall(&config, &store)?;
 
     let portal_listener = bind(config.portal.listen).await?;
     let admin_listener = bind(config.admin.listen).await?;
@@ -120,6 +132,7 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
         TokenSigner::new(secrets.token_key),
         DeviceKey::new(secrets.device_key),
         firewall,
+        neighbours,
         splash.files.assets,
     ));
 
@@ -145,6 +158,48 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
         shutdown,
         tasks,
     })
+}
+
+type FirewallParts = (Box<dyn Firewall>, Box<dyn Neighbours>);
+
+/// Builds the firewall the config names. For nftables this installs the table with every
+/// session still live in the store, so a restart lets nobody in and cuts nobody off.
+fn start_firewall(config: &Config, store: &Store) -> Result<FirewallParts, StartError> {
+    match config.firewall.backend {
+        FirewallBackend::Log => Ok((Box::new(LoggingFirewall), Box::new(NoNeighbours))),
+        FirewallBackend::Nftables => {
+            let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+            let sessions = store
+                .live_sessions(now)?
+                .into_iter()
+                .map(|(ip, mac, expires)| {
+                    let remaining = u64::try_from(expires - now).unwrap_or(1);
+                    (Element::for_client(ip, mac), Duration::from_secs(remaining))
+                })
+                .collect();
+            let ruleset = ruleset_for(config, sessions);
+            let firewall = NftFirewall::start(&config.firewall.nft_command, &ruleset)?;
+            Ok((
+                Box::new(firewall),
+                Box::new(KernelNeighbours::new(&config.firewall.ip_command)),
+            ))
+        }
+    }
+}
+
+/// Returns the table antoan wants for `config`, with `sessions` to restore.
+pub fn ruleset_for(config: &Config, sessions: Vec<(Element, Duration)>) -> Ruleset {
+    let firewall = &config.firewall;
+    Ruleset {
+        table: firewall.table.clone(),
+        lan_interfaces: firewall.lan_interfaces.clone(),
+        portal_port: config.portal.listen.port(),
+        admin_port: config.admin.listen.port(),
+        walled_garden: firewall.walled_garden.clone(),
+        trusted_macs: firewall.trusted_macs.clone(),
+        blocked_macs: firewall.blocked_macs.clone(),
+        sessions,
+    }
 }
 
 async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {

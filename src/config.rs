@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 
 use crate::duration::HumanDuration;
+use crate::firewall::ruleset::{Prefix, is_valid_interface_name, is_valid_table_name};
 use crate::i18n::Lang;
+use crate::identity::MacAddr;
 use crate::problem::{Problem, line_of_offset};
 
 /// The whole configuration, with defaults filled in.
@@ -93,11 +95,29 @@ pub struct StateConfig {
 pub enum FirewallBackend {
     /// Logs each grant and changes nothing.
     Log,
+    /// Holds devices back and lets them through with an nftables table.
+    Nftables,
 }
 
 #[derive(Debug, Clone)]
 pub struct FirewallConfig {
     pub backend: FirewallBackend,
+    /// Name of the `inet` table antoan owns.
+    pub table: String,
+    /// Interfaces whose devices are captured (bridges, VLAN interfaces and plain ports alike).
+    pub lan_interfaces: Vec<String>,
+    /// Prefixes reachable before the check.
+    pub walled_garden: Vec<Prefix>,
+    /// The café's own machines: always pass, never see the splash.
+    pub trusted_macs: Vec<MacAddr>,
+    /// Devices that never pass.
+    pub blocked_macs: Vec<MacAddr>,
+    /// Whether the table stays in the kernel when antoan stops, keeping devices online.
+    pub keep_on_stop: bool,
+    /// The `nft` program.
+    pub nft_command: String,
+    /// The `ip` program, for the neighbour table.
+    pub ip_command: String,
 }
 
 /// Known sections and keys, for unknown-key errors and suggestions.
@@ -120,7 +140,20 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("session", &["length"]),
     ("admin", &["listen"]),
     ("state", &["dir", "history_retention"]),
-    ("firewall", &["backend"]),
+    (
+        "firewall",
+        &[
+            "backend",
+            "table",
+            "lan_interfaces",
+            "walled_garden",
+            "trusted_macs",
+            "blocked_macs",
+            "keep_on_stop",
+            "nft_command",
+            "ip_command",
+        ],
+    ),
 ];
 
 type Section = BTreeMap<String, Spanned<toml::Value>>;
@@ -340,17 +373,7 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         dir: resolve(reader.path, &state_dir),
         history_retention: read_duration(reader, "state", "history_retention", 90 * 86_400),
     };
-    let backend: String = reader.get("firewall", "backend", "log".to_string());
-    let backend = match backend.as_str() {
-        "log" => FirewallBackend::Log,
-        _ => {
-            reader
-                .invalid("firewall", "backend", "check-config-backend")
-                .args
-                .push(("value", backend.clone()));
-            FirewallBackend::Log
-        }
-    };
+    let firewall = read_firewall(reader);
 
     Config {
         path: reader.path.to_path_buf(),
@@ -360,8 +383,86 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         session,
         admin,
         state,
-        firewall: FirewallConfig { backend },
+        firewall,
     }
+}
+
+fn read_firewall(reader: &mut Reader<'_>) -> FirewallConfig {
+    let backend: String = reader.get("firewall", "backend", "log".to_string());
+    let backend = match backend.as_str() {
+        "log" => FirewallBackend::Log,
+        "nftables" => FirewallBackend::Nftables,
+        _ => {
+            reader
+                .invalid("firewall", "backend", "check-config-backend")
+                .args
+                .push(("value", backend.clone()));
+            FirewallBackend::Log
+        }
+    };
+    let table: String = reader.get("firewall", "table", "antoan".to_string());
+    if !is_valid_table_name(&table) {
+        reader
+            .invalid("firewall", "table", "check-config-table")
+            .args
+            .push(("value", table.clone()));
+    }
+    let lan_interfaces: Vec<String> = reader.get("firewall", "lan_interfaces", Vec::new());
+    for name in &lan_interfaces {
+        if !is_valid_interface_name(name) {
+            reader
+                .invalid("firewall", "lan_interfaces", "check-config-interface")
+                .args
+                .push(("value", name.clone()));
+        }
+    }
+    if backend == FirewallBackend::Nftables && lan_interfaces.is_empty() {
+        let line = reader.line_of("firewall", "backend");
+        reader
+            .problems
+            .push(Problem::new(reader.path, line, "check-config-interfaces-needed"));
+    }
+    let garden: Vec<String> = reader.get("firewall", "walled_garden", Vec::new());
+    let mut walled_garden = Vec::new();
+    for text in &garden {
+        match text.parse::<Prefix>() {
+            Ok(prefix) => walled_garden.push(prefix),
+            Err(error) => {
+                reader
+                    .invalid("firewall", "walled_garden", "check-config-prefix")
+                    .args
+                    .extend([("value", text.clone()), ("error", error)]);
+            }
+        }
+    }
+    let trusted_macs = read_macs(reader, "trusted_macs");
+    let blocked_macs = read_macs(reader, "blocked_macs");
+    FirewallConfig {
+        backend,
+        table,
+        lan_interfaces,
+        walled_garden,
+        trusted_macs,
+        blocked_macs,
+        keep_on_stop: reader.get("firewall", "keep_on_stop", true),
+        nft_command: reader.get("firewall", "nft_command", "nft".to_string()),
+        ip_command: reader.get("firewall", "ip_command", "ip".to_string()),
+    }
+}
+
+fn read_macs(reader: &mut Reader<'_>, key: &str) -> Vec<MacAddr> {
+    let texts: Vec<String> = reader.get("firewall", key, Vec::new());
+    let mut macs = Vec::new();
+    for text in texts {
+        match text.parse::<MacAddr>() {
+            Ok(mac) => macs.push(mac),
+            Err(_) => reader
+                .invalid("firewall", key, "check-config-mac")
+                .args
+                .push(("value", text)),
+        }
+    }
+    macs
 }
 
 fn read_duration(reader: &mut Reader<'_>, section: &str, key: &str, default_seconds: u64) -> Duration {

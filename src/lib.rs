@@ -14,7 +14,8 @@
 //! - [`identity`]: client addresses and the keyed hash that names a device.
 //! - [`secret`]: the keys generated on first start and kept with mode 0600.
 //! - [`store`]: SQLite state: rotation history, used tokens, sessions.
-//! - [`firewall`]: the interface that grants access, and its logging implementation.
+//! - [`firewall`]: the interface that grants access; the logging and nftables backends.
+//! - [`neighbours`]: the kernel neighbour table, for client MAC addresses.
 //! - [`pages`]: tera templates and the page models they render.
 //! - [`urls`]: original-URL cleaning and the portal's host names.
 //! - [`metrics`]: the Prometheus registry.
@@ -29,6 +30,7 @@ pub mod firewall;
 pub mod i18n;
 pub mod identity;
 pub mod metrics;
+pub mod neighbours;
 pub mod pages;
 pub mod portal;
 pub mod problem;

@@ -42,6 +42,21 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Inspects the firewall rules.
+    Firewall {
+        #[command(subcommand)]
+        command: FirewallCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FirewallCommand {
+    /// Prints the nftables table antoan would install, without touching the kernel.
+    Show {
+        /// Path of the TOML configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +72,15 @@ fn main() -> ExitCode {
 
     match cli.command {
         Command::Check { config } => check(&config, &catalog, lang),
+        Command::Firewall {
+            command: FirewallCommand::Show { config },
+        } => match Config::load(&config) {
+            Ok(config) => {
+                print!("{}", app::ruleset_for(&config, Vec::new()).render());
+                ExitCode::SUCCESS
+            }
+            Err(problems) => print_problems(&problems, &catalog, lang),
+        },
         Command::Run { config } => match Config::load(&config) {
             Ok(config) => serve(config, catalog, lang, false),
             Err(problems) => print_problems(&problems, &catalog, lang),
@@ -140,6 +164,7 @@ fn report_start_error(error: StartError, catalog: &Catalog, lang: Lang) -> ExitC
         StartError::Problems(problems) => return print_problems(problems, catalog, lang),
         StartError::Secret(error) => ("cli-start-secret", error.to_string()),
         StartError::Store(error) => ("cli-start-store", error.to_string()),
+        StartError::Firewall(error) => ("cli-start-firewall", error.to_string()),
         StartError::Bind { address, source } => {
             let detail = format!("{address}: {source}");
             ("cli-start-bind", detail)

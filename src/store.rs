@@ -11,7 +11,9 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, params};
 
-use crate::identity::{Client, DeviceId};
+use std::net::IpAddr;
+
+use crate::identity::{Client, DeviceId, MacAddr};
 use crate::rotation::History;
 
 const SCHEMA_VERSION: i64 = 1;
@@ -242,6 +244,36 @@ impl Store {
             .map_err(|error| self.sqlite_error(error))?;
         self.cache().sessions.insert(client.device.clone(), expires);
         Ok(())
+    }
+
+    /// Returns the sessions live at `now`, for rebuilding the firewall at start:
+    /// (IP address, MAC address when known, Unix time the session ends).
+    pub fn live_sessions(&self, now: i64) -> Result<Vec<(IpAddr, Option<MacAddr>, i64)>, StoreError> {
+        let writer = self.writer();
+        let mut statement = writer
+            .prepare("SELECT ip, mac, expires FROM sessions WHERE expires > ?1")
+            .map_err(|error| self.sqlite_error(error))?;
+        let rows = statement
+            .query_map(params![now], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|error| self.sqlite_error(error))?;
+        let mut sessions = Vec::new();
+        for row in rows {
+            let (ip, mac, expires) = row.map_err(|error| self.sqlite_error(error))?;
+            // A row antoan did not write is skipped and logged rather than restored.
+            let Ok(ip) = ip.parse::<IpAddr>() else {
+                tracing::warn!("skipping a stored session with an invalid address");
+                continue;
+            };
+            let mac = mac.and_then(|mac| mac.parse::<MacAddr>().ok());
+            sessions.push((ip, mac, expires));
+        }
+        Ok(sessions)
     }
 
     /// Returns when the live session of `device` ends, if it has one at `now`.

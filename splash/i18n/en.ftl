@@ -63,6 +63,8 @@ error-firewall-title = Not connected yet
 error-firewall = Your answer was recorded, but the network could not open your connection yet. Please wait a few seconds and try again; if it still fails, tell the staff.
 error-no-notice-title = No content yet
 error-no-notice = This portal has no notice to show yet. Please tell the staff.
+error-blocked-title = Device blocked
+error-blocked = The network's owner has blocked this device. If you think this is a mistake, tell the staff.
 
 ## Privacy page
 
@@ -89,6 +91,8 @@ cli-demo-tempdir = Cannot create a temporary folder for the demo: { $error }
 cli-runtime = Cannot start the async runtime: { $error }
 cli-start-secret = Cannot use the secret key file: { $error }
 cli-start-store = Cannot open the state database: { $error }
+cli-start-firewall = Cannot set up the firewall: { $error }
+    Check that the nftables package is installed, that antoan runs as root (or with CAP_NET_ADMIN), and that the interfaces in firewall.lan_interfaces exist.
 cli-start-bind = Cannot listen on { $error }. Check whether another program uses this port, or choose another address.
 cli-check-ok = Configuration, templates and { $notices } notices are valid.
 cli-problems = Found { $count } problem(s). Fix them and run “antoan check” again.
@@ -161,4 +165,14 @@ check-config-url-needed = The portal listens on every address ({ $listen }), so 
 check-config-url = { $key } = “{ $value }” is invalid.
     .fix = Use an http:// or https:// address with only a host and port, such as "http://192.168.1.1:8080/".
 check-config-backend = Firewall backend “{ $value }” ({ $key }) is not supported.
-    .fix = Use "log".
+    .fix = Use "nftables" on a real gateway, or "log" to try antoan out.
+check-config-table = Table name “{ $value }” ({ $key }) is invalid.
+    .fix = Use 1 to 32 characters: ASCII letters, digits, “_” and “-”, starting with a letter.
+check-config-interface = Interface name “{ $value }” ({ $key }) is invalid.
+    .fix = Use the name shown by “ip link”, at most 15 characters, such as "br-lan".
+check-config-interfaces-needed = The nftables firewall needs to know which LAN interfaces to hold back.
+    .fix = Add firewall.lan_interfaces, such as lan_interfaces = ["br-lan"].
+check-config-prefix = Prefix “{ $value }” ({ $key }) is invalid: { $error }
+    .fix = Write it as "198.51.100.0/24" or "2001:db8::/32".
+check-config-mac = MAC address “{ $value }” ({ $key }) is invalid.
+    .fix = Write six hexadecimal pairs, such as "02:00:5e:10:00:01".

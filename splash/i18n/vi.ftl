@@ -63,6 +63,8 @@ error-firewall-title = Chưa mở được kết nối
 error-firewall = Câu trả lời của bạn đã được ghi nhận nhưng mạng chưa mở được kết nối. Hãy đợi vài giây rồi thử lại; nếu vẫn không được, hãy báo chủ quán.
 error-no-notice-title = Chưa có nội dung
 error-no-notice = Trang này chưa có lưu ý nào để hiển thị. Hãy báo chủ quán.
+error-blocked-title = Thiết bị bị chặn
+error-blocked = Chủ mạng đã chặn thiết bị này. Nếu bạn nghĩ đây là nhầm lẫn, hãy báo chủ quán.
 
 ## Trang quyền riêng tư
 
@@ -89,6 +91,8 @@ cli-demo-tempdir = Không tạo được thư mục tạm cho bản demo: { $err
 cli-runtime = Không khởi động được bộ chạy bất đồng bộ: { $error }
 cli-start-secret = Không dùng được tệp khoá bí mật: { $error }
 cli-start-store = Không mở được cơ sở dữ liệu trạng thái: { $error }
+cli-start-firewall = Không thiết lập được tường lửa: { $error }
+    Hãy kiểm tra đã cài gói nftables, antoan chạy với quyền root (hoặc CAP_NET_ADMIN), và các giao diện trong firewall.lan_interfaces có tồn tại.
 cli-start-bind = Không lắng nghe được trên { $error }. Hãy kiểm tra xem có chương trình khác đang dùng cổng này không, hoặc chọn địa chỉ khác.
 cli-check-ok = Cấu hình, mẫu trang và { $notices } lưu ý đều hợp lệ.
 cli-problems = Tìm thấy { $count } lỗi. Hãy sửa rồi chạy lại “antoan check”.
@@ -161,4 +165,14 @@ check-config-url-needed = Cổng thông tin lắng nghe trên mọi địa chỉ
 check-config-url = Giá trị { $key } = “{ $value }” không hợp lệ.
     .fix = Dùng một địa chỉ http:// hoặc https:// chỉ gồm máy chủ và cổng, ví dụ "http://192.168.1.1:8080/".
 check-config-backend = Tường lửa “{ $value }” ({ $key }) không được hỗ trợ.
-    .fix = Dùng "log".
+    .fix = Dùng "nftables" trên gateway thật, hoặc "log" để thử.
+check-config-table = Tên bảng “{ $value }” ({ $key }) không hợp lệ.
+    .fix = Dùng 1 đến 32 ký tự gồm chữ cái không dấu, chữ số, “_” và “-”, bắt đầu bằng chữ cái.
+check-config-interface = Tên giao diện mạng “{ $value }” ({ $key }) không hợp lệ.
+    .fix = Dùng tên giao diện như trong lệnh “ip link”, tối đa 15 ký tự, ví dụ "br-lan".
+check-config-interfaces-needed = Tường lửa nftables cần biết các giao diện mạng LAN cần chặn.
+    .fix = Thêm firewall.lan_interfaces, ví dụ lan_interfaces = ["br-lan"].
+check-config-prefix = Dải địa chỉ “{ $value }” ({ $key }) không hợp lệ: { $error }
+    .fix = Viết theo dạng "198.51.100.0/24" hoặc "2001:db8::/32".
+check-config-mac = Địa chỉ MAC “{ $value }” ({ $key }) không hợp lệ.
+    .fix = Viết sáu cặp số thập lục phân, ví dụ "02:00:5e:10:00:01".

@@ -26,6 +26,7 @@ use crate::firewall::Firewall;
 use crate::i18n::Catalog;
 use crate::identity::DeviceKey;
 use crate::metrics::Metrics;
+use crate::neighbours::Neighbours;
 use crate::pages::Pages;
 use crate::store::Store;
 use crate::token::TokenSigner;
@@ -41,6 +42,7 @@ pub struct PortalState {
     pub signer: TokenSigner,
     pub device_key: DeviceKey,
     pub firewall: Box<dyn Firewall>,
+    pub neighbours: Box<dyn Neighbours>,
     pub metrics: Metrics,
     pub hosts: PortalHosts,
     pub assets: BTreeMap<String, Bytes>,
@@ -58,6 +60,7 @@ impl PortalState {
         signer: TokenSigner,
         device_key: DeviceKey,
         firewall: Box<dyn Firewall>,
+        neighbours: Box<dyn Neighbours>,
         assets: BTreeMap<String, Vec<u8>>,
     ) -> PortalState {
         let hosts = PortalHosts::new(&config.portal.url, &config.portal.hostnames);
@@ -72,6 +75,7 @@ impl PortalState {
             signer,
             device_key,
             firewall,
+            neighbours,
             metrics,
             hosts,
             assets: assets

@@ -15,6 +15,7 @@ use super::PortalState;
 use super::probes::{self, OnlineAnswer};
 use super::respond::{self, Reply};
 use crate::content::Notice;
+use crate::firewall::FirewallError;
 use crate::i18n::Lang;
 use crate::identity::Client;
 use crate::pages::{
@@ -75,7 +76,9 @@ fn other(lang: Lang) -> Lang {
 
 /// Handles one request from `peer`.
 pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: SocketAddr) -> Reply {
-    let client = state.device_key.client(peer.ip(), None);
+    let client = state
+        .device_key
+        .client(peer.ip(), state.neighbours.mac_of(peer.ip()));
     let query: Vec<(String, String)> = request
         .uri()
         .query()
@@ -111,6 +114,13 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
         return capture(&visit, &request, host.as_deref());
     }
 
+    if visit
+        .client
+        .mac
+        .is_some_and(|mac| state.config.firewall.blocked_macs.contains(&mac))
+    {
+        return error_page(&visit, StatusCode::FORBIDDEN, "error-blocked", "/");
+    }
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let readable = method == Method::GET || method == Method::HEAD;
@@ -418,11 +428,11 @@ async fn answer(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
     };
     if right {
         feedback.next_step = visit.text("feedback-right", &[]);
-        return grant(visit, GrantReason::RightAnswer, url, feedback);
+        return grant(visit, GrantReason::RightAnswer, url, feedback).await;
     }
     if wrong_count >= state.config.quiz.max_wrong_answers {
         feedback.next_step = visit.text("feedback-granted-anyway", &[]);
-        return grant(visit, GrantReason::AfterWrongAnswers, url, feedback);
+        return grant(visit, GrantReason::AfterWrongAnswers, url, feedback).await;
     }
     let left = (state.config.quiz.max_wrong_answers - wrong_count).to_string();
     feedback.next_step = visit.text("feedback-try-another", &[("left", &left)]);
@@ -448,10 +458,15 @@ fn token_rejected(visit: &Visit<'_>, error: TokenError) -> Reply {
 }
 
 /// Lets the device through, then answers with the online page and closes the connection.
-fn grant(visit: &Visit<'_>, reason: GrantReason, url: String, feedback: FeedbackView) -> Reply {
+async fn grant(visit: &Visit<'_>, reason: GrantReason, url: String, feedback: FeedbackView) -> Reply {
     let state = visit.state;
     let length = state.config.session.length;
-    if let Err(error) = state.firewall.allow(&visit.client, length) {
+    let applied = state
+        .firewall
+        .allow(&visit.client, length)
+        .await
+        .unwrap_or(Err(FirewallError::Stopped));
+    if let Err(error) = applied {
         state
             .metrics
             .firewall_errors

@@ -1,0 +1,202 @@
+//! nftables enforcement through `nft -f -`.
+//!
+//! Why `nft -f -` rather than netlink from Rust or libnftables: it is the one interface every
+//! target has (OpenWrt ships `nft` without JSON support but with `-f`), it needs no C library at
+//! build time, and one process applies a whole batch in one kernel transaction. Grants and
+//! revokes queue up while a batch runs and go out together in the next one, so the number of
+//! processes started follows the number of batches, not of devices. `docs/PERFORMANCE.md`
+//! records the measured grant latency.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::ruleset::{self, Element, Ruleset};
+use super::{Firewall, FirewallError, Pending};
+use crate::identity::Client;
+
+enum Change {
+    Allow(Element, Duration),
+    Revoke(Element),
+}
+
+struct Job {
+    change: Change,
+    done: oneshot::Sender<Result<(), FirewallError>>,
+}
+
+/// The nftables backend: owns one table and applies grants in batches.
+pub struct NftFirewall {
+    nft: String,
+    table: String,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl NftFirewall {
+    /// Replaces antoan's table with `ruleset` in one transaction, reads it back to check it,
+    /// and starts the worker that applies grants.
+    pub fn start(nft: &str, ruleset: &Ruleset) -> Result<NftFirewall, FirewallError> {
+        run_nft(nft, &ruleset.render())?;
+        verify(nft, ruleset)?;
+        tracing::info!(
+            table = %ruleset.table,
+            interfaces = ?ruleset.lan_interfaces,
+            restored = ruleset.sessions.len(),
+            "nftables table installed"
+        );
+
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let worker_nft = nft.to_string();
+        let table = ruleset.table.clone();
+        let worker_table = table.clone();
+        std::thread::Builder::new()
+            .name("antoan-nft".to_string())
+            .spawn(move || apply_batches(&worker_nft, &worker_table, queue))
+            .map_err(|error| {
+                FirewallError::Backend(format!("cannot start the nft worker thread: {error}"))
+            })?;
+        Ok(NftFirewall {
+            nft: nft.to_string(),
+            table,
+            jobs,
+        })
+    }
+
+    fn submit(&self, change: Change) -> Pending {
+        let (done, receiver) = oneshot::channel();
+        if let Err(mpsc::SendError(job)) = self.jobs.send(Job { change, done }) {
+            let _ = job.done.send(Err(FirewallError::Stopped));
+        }
+        receiver
+    }
+}
+
+impl Firewall for NftFirewall {
+    fn allow(&self, client: &Client, length: Duration) -> Pending {
+        self.submit(Change::Allow(Element::for_client(client.ip, client.mac), length))
+    }
+
+    fn revoke(&self, client: &Client) -> Pending {
+        self.submit(Change::Revoke(Element::for_client(client.ip, client.mac)))
+    }
+
+    fn name(&self) -> &'static str {
+        "nftables"
+    }
+
+    /// Deletes antoan's table, leaving devices to the other tables' rules.
+    fn remove(&self) -> Result<(), FirewallError> {
+        run_nft(
+            &self.nft,
+            &format!("table inet {0} {{}}\ndelete table inet {0}\n", self.table),
+        )
+        .map(|_| ())
+    }
+}
+
+/// Runs until every sender is gone: takes one job, plus all that queued up meanwhile, and
+/// applies them in one `nft` run.
+fn apply_batches(nft: &str, table: &str, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        batch.extend(queue.try_iter());
+        let script = script_for(table, batch.iter().map(|job| &job.change));
+        match run_nft(nft, &script) {
+            Ok(_) => {
+                for job in batch {
+                    let _ = job.done.send(Ok(()));
+                }
+            }
+            Err(error) if batch.len() == 1 => {
+                let _ = batch.pop().map(|job| job.done.send(Err(error)));
+            }
+            Err(_) => {
+                // One bad element fails the whole transaction; retry one by one so that the
+                // others still get through and only the bad one reports the error.
+                for job in batch {
+                    let result = run_nft(nft, &script_for(table, [&job.change])).map(|_| ());
+                    let _ = job.done.send(result);
+                }
+            }
+        }
+    }
+}
+
+fn script_for<'a>(table: &str, changes: impl IntoIterator<Item = &'a Change>) -> String {
+    let mut script = String::new();
+    for change in changes {
+        match change {
+            Change::Allow(element, length) => {
+                script.push_str(&ruleset::grant_script(table, &[(*element, *length)]))
+            }
+            Change::Revoke(element) => script.push_str(&ruleset::revoke_script(table, &[*element])),
+        }
+    }
+    script
+}
+
+/// Runs `nft -f -` with `script` on standard input and returns its standard output.
+fn run_nft(nft: &str, script: &str) -> Result<String, FirewallError> {
+    let mut child = Command::new(nft)
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| FirewallError::Backend(format!("cannot run {nft}: {error}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(script.as_bytes())
+            .map_err(|error| FirewallError::Backend(format!("cannot write to {nft}: {error}")))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|error| FirewallError::Backend(format!("cannot wait for {nft}: {error}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(FirewallError::Backend(format!(
+            "{nft} -f - failed ({}): {}",
+            output.status,
+            stderr.trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Reads the table back and checks that every chain, set and the capture rule are there.
+fn verify(nft: &str, ruleset: &Ruleset) -> Result<(), FirewallError> {
+    let output = Command::new(nft)
+        .args(["list", "table", "inet", &ruleset.table])
+        .output()
+        .map_err(|error| FirewallError::Backend(format!("cannot run {nft}: {error}")))?;
+    let listed = String::from_utf8_lossy(&output.stdout);
+    let expected = [
+        "chain capture".to_string(),
+        "chain forward".to_string(),
+        "chain input".to_string(),
+        "set allowed_mac".to_string(),
+        "set allowed_v4".to_string(),
+        "set allowed_v6".to_string(),
+        "set trusted_mac".to_string(),
+        "set blocked_mac".to_string(),
+        format!("redirect to :{}", ruleset.portal_port),
+        "reject with tcp reset".to_string(),
+    ];
+    let missing: Vec<&str> = expected
+        .iter()
+        .filter(|part| !listed.contains(part.as_str()))
+        .map(String::as_str)
+        .collect();
+    if !output.status.success() || !missing.is_empty() {
+        return Err(FirewallError::Backend(format!(
+            "table inet {} read back from the kernel is not what was installed (missing: {}); \
+             another program may have changed it, or nft lacks support for inet nat",
+            ruleset.table,
+            missing.join(", ")
+        )));
+    }
+    Ok(())
+}

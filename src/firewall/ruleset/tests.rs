@@ -1,0 +1,181 @@
+use super::*;
+
+fn mac(text: &str) -> MacAddr {
+    text.parse().expect("valid MAC")
+}
+
+fn sample() -> Ruleset {
+    Ruleset {
+        table: "antoan".to_string(),
+        lan_interfaces: vec!["br-lan".to_string(), "lan.20".to_string()],
+        portal_port: 8080,
+        admin_port: 9469,
+        walled_garden: vec![
+            "198.51.100.0/24".parse().expect("valid"),
+            "2001:db8:9::/48".parse().expect("valid"),
+        ],
+        trusted_macs: vec![mac("02:00:00:00:00:aa")],
+        blocked_macs: vec![],
+        sessions: vec![
+            (Element::Mac(mac("02:00:00:00:00:01")), Duration::from_secs(1200)),
+            (
+                Element::V4("192.0.2.9".parse().expect("valid")),
+                Duration::from_secs(30),
+            ),
+        ],
+    }
+}
+
+#[test]
+fn full_table_renders_as_expected() {
+    let expected = r#"table inet antoan {}
+delete table inet antoan
+table inet antoan {
+	set allowed_mac {
+		type ether_addr;
+		flags timeout;
+		elements = { 02:00:00:00:00:01 timeout 1200s }
+	}
+	set allowed_v4 {
+		type ipv4_addr;
+		flags timeout;
+		elements = { 192.0.2.9 timeout 30s }
+	}
+	set allowed_v6 {
+		type ipv6_addr;
+		flags timeout;
+	}
+	set trusted_mac {
+		type ether_addr;
+		elements = { 02:00:00:00:00:aa }
+	}
+	set blocked_mac {
+		type ether_addr;
+	}
+	set garden_v4 {
+		type ipv4_addr;
+		flags interval;
+		elements = { 198.51.100.0/24 }
+	}
+	set garden_v6 {
+		type ipv6_addr;
+		flags interval;
+		elements = { 2001:db8:9::/48 }
+	}
+	chain capture {
+		type nat hook prerouting priority dstnat - 5; policy accept;
+		iifname != { "br-lan", "lan.20" } return
+		ether saddr @blocked_mac return
+		ether saddr @trusted_mac return
+		ether saddr @allowed_mac return
+		ip saddr @allowed_v4 return
+		ip6 saddr @allowed_v6 return
+		ip daddr @garden_v4 return
+		ip6 daddr @garden_v6 return
+		tcp dport 80 redirect to :8080
+	}
+	chain forward {
+		type filter hook forward priority filter - 5; policy accept;
+		iifname != { "br-lan", "lan.20" } return
+		ether saddr @blocked_mac drop
+		ether saddr @trusted_mac return
+		ether saddr @allowed_mac return
+		ip saddr @allowed_v4 return
+		ip6 saddr @allowed_v6 return
+		ip daddr @garden_v4 return
+		ip6 daddr @garden_v6 return
+		tcp dport { 443, 853 } reject with tcp reset
+		drop
+	}
+	chain input {
+		type filter hook input priority filter - 5; policy accept;
+		iifname != { "br-lan", "lan.20" } return
+		tcp dport 9469 drop
+		udp dport { 67, 547 } return
+		ether saddr @blocked_mac drop
+		tcp dport 853 reject with tcp reset
+	}
+}
+"#;
+    assert_eq!(sample().render(), expected);
+}
+
+#[test]
+fn rule_count_does_not_grow_with_devices() {
+    let mut many = sample();
+    many.sessions = (0..1000u32)
+        .map(|n| {
+            (
+                Element::V4(std::net::Ipv4Addr::from(0xC000_0200 + n)),
+                Duration::from_secs(60),
+            )
+        })
+        .collect();
+    let rules = |text: &str| {
+        text.lines()
+            .filter(|line| line.starts_with("\t\t") && !line.contains("elements"))
+            .count()
+    };
+    assert_eq!(rules(&many.render()), rules(&sample().render()));
+}
+
+#[test]
+fn grant_script_renews_timeout() {
+    let script = grant_script(
+        "antoan",
+        &[(Element::Mac(mac("02:00:00:00:00:01")), Duration::from_secs(3600))],
+    );
+    assert_eq!(
+        script,
+        "add element inet antoan allowed_mac { 02:00:00:00:00:01 timeout 1s }\n\
+         delete element inet antoan allowed_mac { 02:00:00:00:00:01 }\n\
+         add element inet antoan allowed_mac { 02:00:00:00:00:01 timeout 3600s }\n"
+    );
+}
+
+#[test]
+fn revoke_script_tolerates_absent_device() {
+    let script = revoke_script("antoan", &[Element::V6("2001:db8::7".parse().expect("valid"))]);
+    assert_eq!(
+        script,
+        "add element inet antoan allowed_v6 { 2001:db8::7 timeout 1s }\n\
+         delete element inet antoan allowed_v6 { 2001:db8::7 }\n"
+    );
+}
+
+#[test]
+fn element_prefers_mac_and_unmaps_ipv4() {
+    let mapped: IpAddr = "::ffff:192.0.2.5".parse().expect("valid");
+    assert_eq!(
+        Element::for_client(mapped, None),
+        Element::V4("192.0.2.5".parse().expect("valid"))
+    );
+    assert_eq!(
+        Element::for_client(mapped, Some(mac("02:00:00:00:00:01"))),
+        Element::Mac(mac("02:00:00:00:00:01"))
+    );
+}
+
+#[test]
+fn prefixes_parse_and_reject_bad_lengths() {
+    assert_eq!(
+        "192.0.2.0/24".parse::<Prefix>().expect("valid").to_string(),
+        "192.0.2.0/24"
+    );
+    assert_eq!(
+        "2001:db8::1".parse::<Prefix>().expect("valid").to_string(),
+        "2001:db8::1/128"
+    );
+    assert!("192.0.2.0/33".parse::<Prefix>().is_err());
+    assert!("example.com/24".parse::<Prefix>().is_err());
+}
+
+#[test]
+fn names_that_could_break_a_script_rejected() {
+    assert!(is_valid_interface_name("br-lan"));
+    assert!(is_valid_interface_name("eth0.20"));
+    assert!(!is_valid_interface_name("eth0\"; flush ruleset"));
+    assert!(!is_valid_interface_name("averyveryverylongname"));
+    assert!(is_valid_table_name("antoan"));
+    assert!(!is_valid_table_name("an toan"));
+}
