@@ -1,6 +1,6 @@
 //! Wiring: loads configuration, content and state, starts the listeners, and stops them.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,16 +10,18 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Config, FirewallBackend};
 use crate::content::Content;
+use crate::control;
 use crate::firewall::nft::NftFirewall;
-use crate::firewall::ruleset::{Element, Ruleset};
+use crate::firewall::ruleset::{Allowed, Element, IdleGroup, Ruleset};
 use crate::firewall::{Firewall, FirewallError, LoggingFirewall};
 use crate::i18n::Catalog;
 use crate::identity::DeviceKey;
 use crate::neighbours::{KernelNeighbours, Neighbours, NoNeighbours};
 use crate::pages::Pages;
-use crate::portal::{self, PortalState};
+use crate::portal::{self, Live, PortalState};
 use crate::problem::Problem;
 use crate::secret::{self, SecretError};
+use crate::sessions;
 use crate::splash::SplashFiles;
 use crate::store::{Store, StoreError};
 use crate::token::{TokenSigner, unix_now};
@@ -37,6 +39,13 @@ pub enum StartError {
     /// The firewall could not be set up.
     #[error(transparent)]
     Firewall(#[from] FirewallError),
+    /// The control socket could not be created.
+    #[error("cannot create control socket {path}: {source}")]
+    Control {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A listener could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -92,7 +101,7 @@ impl Running {
         for task in self.tasks {
             let _ = task.await;
         }
-        if !self.state.config.firewall.keep_on_stop {
+        if !self.state.live().config.firewall.keep_on_stop {
             match self.state.firewall.remove() {
                 Ok(()) => tracing::info!("firewall rules removed at stop"),
                 Err(error) => tracing::error!(%error, "failed to remove firewall rules at stop"),
@@ -114,6 +123,11 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
 
     let portal_listener = bind(config.portal.listen).await?;
     let admin_listener = bind(config.admin.listen).await?;
+    let control_path = config.state.control_socket.clone();
+    let control_listener = control::bind(&control_path).map_err(|source| StartError::Control {
+        path: control_path.clone(),
+        source,
+    })?;
     let portal_address = local_address(&portal_listener, config.portal.listen)?;
     let admin_address = local_address(&admin_listener, config.admin.listen)?;
 
@@ -122,18 +136,15 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
         // Port 0 was asked for: point redirects at the port the system picked.
         config.portal.url = format!("http://{portal_address}");
     }
-    let retention = config.state.history_retention;
+    let live = Live::new(config, splash.content, splash.pages, splash.files.assets);
     let state = Arc::new(PortalState::new(
-        config,
-        splash.content,
-        splash.pages,
+        live,
         catalog,
         store,
         TokenSigner::new(secrets.token_key),
         DeviceKey::new(secrets.device_key),
         firewall,
         neighbours,
-        splash.files.assets,
     ));
 
     let (shutdown, receiver) = watch::channel(false);
@@ -148,9 +159,14 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
             Arc::clone(&state),
             receiver.clone(),
         )),
-        tokio::spawn(maintain(Arc::clone(&state), retention, receiver)),
+        tokio::spawn(control::serve(
+            control_listener,
+            Arc::clone(&state),
+            receiver.clone(),
+        )),
+        tokio::spawn(maintain(Arc::clone(&state), receiver)),
     ];
-    tracing::info!(portal = %portal_address, admin = %admin_address, notices = state.content.notices().len(), firewall = state.firewall.name(), "antoan started");
+    tracing::info!(portal = %portal_address, admin = %admin_address, notices = state.live().content.notices().len(), firewall = state.firewall.name(), "antoan started");
     Ok(Running {
         portal_address,
         admin_address,
@@ -168,16 +184,7 @@ fn start_firewall(config: &Config, store: &Store) -> Result<FirewallParts, Start
     match config.firewall.backend {
         FirewallBackend::Log => Ok((Box::new(LoggingFirewall), Box::new(NoNeighbours))),
         FirewallBackend::Nftables => {
-            let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
-            let sessions = store
-                .live_sessions(now)?
-                .into_iter()
-                .map(|(ip, mac, expires)| {
-                    let remaining = u64::try_from(expires - now).unwrap_or(1);
-                    (Element::for_client(ip, mac), Duration::from_secs(remaining))
-                })
-                .collect();
-            let ruleset = ruleset_for(config, sessions);
+            let ruleset = ruleset_for(config, &sessions_to_restore(config, store)?);
             let firewall = NftFirewall::start(&config.firewall.nft_command, &ruleset)?;
             Ok((
                 Box::new(firewall),
@@ -187,8 +194,30 @@ fn start_firewall(config: &Config, store: &Store) -> Result<FirewallParts, Start
     }
 }
 
+/// Returns the live sessions of the store as set elements with their remaining time.
+pub fn sessions_to_restore(config: &Config, store: &Store) -> Result<Vec<Allowed>, StoreError> {
+    let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+    let sessions = store.live_sessions(now)?;
+    Ok(sessions
+        .into_iter()
+        .filter_map(|record| {
+            let ip = record.ip.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+            if record.ip.is_none() && record.mac.is_none() {
+                return None;
+            }
+            let remaining = Duration::from_secs(u64::try_from(record.expires - now).unwrap_or(1));
+            let (_, idle) = config.session.limits_for(record.mac);
+            Some(Allowed {
+                element: Element::for_client(ip, record.mac),
+                remaining,
+                idle,
+            })
+        })
+        .collect())
+}
+
 /// Returns the table antoan wants for `config`, with `sessions` to restore.
-pub fn ruleset_for(config: &Config, sessions: Vec<(Element, Duration)>) -> Ruleset {
+pub fn ruleset_for(config: &Config, sessions: &[Allowed]) -> Ruleset {
     let firewall = &config.firewall;
     Ruleset {
         table: firewall.table.clone(),
@@ -198,7 +227,17 @@ pub fn ruleset_for(config: &Config, sessions: Vec<(Element, Duration)>) -> Rules
         walled_garden: firewall.walled_garden.clone(),
         trusted_macs: firewall.trusted_macs.clone(),
         blocked_macs: firewall.blocked_macs.clone(),
-        sessions,
+        idle_timeout: config.session.idle_timeout,
+        groups: config
+            .session
+            .groups
+            .iter()
+            .map(|group| IdleGroup {
+                macs: group.macs.clone(),
+                idle: group.idle_timeout,
+            })
+            .collect(),
+        sessions: sessions.to_vec(),
     }
 }
 
@@ -214,8 +253,9 @@ fn local_address(listener: &TcpListener, address: SocketAddr) -> Result<SocketAd
         .map_err(|source| StartError::Bind { address, source })
 }
 
-/// Writes queued views every second and prunes old state every minute.
-async fn maintain(state: Arc<PortalState>, retention: Duration, mut shutdown: watch::Receiver<bool>) {
+/// Writes queued views every second, ends expired sessions every 5 seconds and prunes old
+/// state every minute.
+async fn maintain(state: Arc<PortalState>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut ticks: u64 = 0;
     loop {
@@ -225,10 +265,13 @@ async fn maintain(state: Arc<PortalState>, retention: Duration, mut shutdown: wa
         }
         ticks += 1;
         let state = Arc::clone(&state);
-        let prune = ticks.is_multiple_of(60);
         let result = tokio::task::spawn_blocking(move || {
             state.store.flush()?;
-            if prune {
+            if ticks.is_multiple_of(5) {
+                sessions::end_expired(&state);
+            }
+            if ticks.is_multiple_of(60) {
+                let retention = state.live().config.state.history_retention;
                 let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
                 let cutoff = now.saturating_sub(i64::try_from(retention.as_secs()).unwrap_or(i64::MAX));
                 state.store.prune(now, cutoff)?;
@@ -242,4 +285,86 @@ async fn maintain(state: Arc<PortalState>, retention: Duration, mut shutdown: wa
             Err(error) => tracing::error!(%error, "state maintenance task failed"),
         }
     }
+}
+
+/// Why a reload was rejected; the configuration in force stays.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error("{} problem(s) in configuration or content", .0.len())]
+    Problems(Vec<Problem>),
+    #[error(transparent)]
+    Firewall(#[from] FirewallError),
+}
+
+/// Re-reads the configuration file and the splash folder and puts them in force, replacing the
+/// firewall table with the new settings and every live session. Sessions are not dropped. On any
+/// problem nothing changes. Listener addresses, the state folder, the site id and the firewall
+/// backend need a restart: a change to them is logged and ignored.
+pub async fn reload(state: &Arc<PortalState>, catalog: &Arc<Catalog>) -> Result<(), ReloadError> {
+    let old = state.live();
+    let mut config = Config::load(&old.config.path).map_err(ReloadError::Problems)?;
+    let fixed = [
+        ("portal.listen", config.portal.listen != old.config.portal.listen),
+        ("admin.listen", config.admin.listen != old.config.admin.listen),
+        ("state.dir", config.state.dir != old.config.state.dir),
+        (
+            "state.control_socket",
+            config.state.control_socket != old.config.state.control_socket,
+        ),
+        ("site.id", config.site.id != old.config.site.id),
+        (
+            "firewall.backend",
+            config.firewall.backend != old.config.firewall.backend,
+        ),
+        (
+            "portal.max_connections_per_client",
+            config.portal.max_connections_per_client != old.config.portal.max_connections_per_client,
+        ),
+    ];
+    for (key, changed) in fixed {
+        if changed {
+            tracing::warn!(
+                key,
+                "this setting changes only on restart; keeping the running value"
+            );
+        }
+    }
+    config.portal.listen = old.config.portal.listen;
+    config.admin.listen = old.config.admin.listen;
+    config.state.dir = old.config.state.dir.clone();
+    config.state.control_socket = old.config.state.control_socket.clone();
+    config.site.id = old.config.site.id.clone();
+    config.firewall.backend = old.config.firewall.backend;
+    config.portal.max_connections_per_client = old.config.portal.max_connections_per_client;
+    if config.portal.listen.port() == 0 && config.portal.url == format!("http://{}", config.portal.listen) {
+        // The running URL names the port the system chose for port 0.
+        config.portal.url = old.config.portal.url.clone();
+    }
+
+    let splash = load_splash(&config, catalog).map_err(ReloadError::Problems)?;
+    if config.firewall.backend == FirewallBackend::Nftables {
+        let for_worker = Arc::clone(state);
+        let new_config = config.clone();
+        let build = Box::new(move || {
+            let sessions = sessions_to_restore(&new_config, &for_worker.store).unwrap_or_else(|error| {
+                tracing::error!(%error, "failed to read sessions for the new table; restoring none");
+                Vec::new()
+            });
+            ruleset_for(&new_config, &sessions)
+        });
+        state
+            .firewall
+            .reconfigure(build)
+            .await
+            .unwrap_or(Err(FirewallError::Stopped))?;
+    }
+    let notices = splash.content.notices().len();
+    state.replace_live(Live::new(
+        config,
+        splash.content,
+        splash.pages,
+        splash.files.assets,
+    ));
+    tracing::info!(notices, "configuration and content reloaded");
+    Ok(())
 }

@@ -31,6 +31,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub state: StateConfig,
     pub firewall: FirewallConfig,
+    pub hooks: HooksConfig,
 }
 
 /// `[site]`: who this gateway is.
@@ -74,6 +75,39 @@ pub struct QuizConfig {
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     pub length: Duration,
+    /// Time without traffic after which a device must answer again; the shorter limit wins.
+    pub idle_timeout: Duration,
+    /// Devices with their own limits, such as the café's shared PCs.
+    pub groups: Vec<DeviceGroup>,
+}
+
+/// A named list of MAC addresses with their own session limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceGroup {
+    pub name: String,
+    pub macs: Vec<MacAddr>,
+    pub length: Duration,
+    pub idle_timeout: Duration,
+}
+
+impl SessionConfig {
+    /// Returns the session length and idle timeout for a device with `mac`.
+    pub fn limits_for(&self, mac: Option<MacAddr>) -> (Duration, Duration) {
+        let group = mac.and_then(|mac| self.groups.iter().find(|group| group.macs.contains(&mac)));
+        match group {
+            Some(group) => (group.length, group.idle_timeout.min(group.length)),
+            None => (self.length, self.idle_timeout.min(self.length)),
+        }
+    }
+}
+
+/// `[hooks]`: a program run on each grant and session end.
+#[derive(Debug, Clone, Default)]
+pub struct HooksConfig {
+    /// Run directly (never through a shell) with typed arguments; `None` runs nothing.
+    pub program: Option<PathBuf>,
+    /// Longest a run may take before it is killed.
+    pub timeout: Duration,
 }
 
 /// `[admin]`: the listener for metrics, never exposed to devices.
@@ -88,6 +122,8 @@ pub struct StateConfig {
     pub dir: PathBuf,
     /// How long a device's rotation history is kept after its last visit.
     pub history_retention: Duration,
+    /// Unix socket for `antoan clients`, mode 0600.
+    pub control_socket: PathBuf,
 }
 
 /// `[firewall]`: how access is granted.
@@ -137,9 +173,10 @@ const SCHEMA: &[(&str, &[&str])] = &[
         ],
     ),
     ("quiz", &["max_wrong_answers", "question_lifetime"]),
-    ("session", &["length"]),
+    ("session", &["length", "idle_timeout", "groups"]),
+    ("hooks", &["program", "timeout"]),
     ("admin", &["listen"]),
-    ("state", &["dir", "history_retention"]),
+    ("state", &["dir", "history_retention", "control_socket"]),
     (
         "firewall",
         &[
@@ -286,11 +323,12 @@ impl Config {
         };
         let source = format!(
             "[site]\nid = \"demo\"\nname = \"antoan demo\"\n\
-             [portal]\nlisten = {}\nurl = {}\n[admin]\nlisten = {}\n[state]\ndir = {}\n",
+             [portal]\nlisten = {}\nurl = {}\n[admin]\nlisten = {}\n[state]\ndir = {}\ncontrol_socket = {}\n",
             quote(listen.to_string()),
             quote(url),
             quote(admin_listen.to_string()),
             quote(state_dir.display().to_string()),
+            quote(state_dir.join("control.sock").display().to_string()),
         );
         // Every value above is a valid address or path, so parsing cannot fail.
         Config::parse(Path::new("(demo)"), &source)
@@ -358,8 +396,13 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         max_wrong_answers: reader.get("quiz", "max_wrong_answers", 2),
         question_lifetime: read_duration(reader, "quiz", "question_lifetime", 30 * 60),
     };
-    let session = SessionConfig {
-        length: read_duration(reader, "session", "length", 3600),
+    let session = read_session(reader);
+    let program: Option<String> = reader.get("hooks", "program", None);
+    let hooks = HooksConfig {
+        program: program
+            .filter(|program| !program.is_empty())
+            .map(|program| resolve(reader.path, &program)),
+        timeout: read_duration(reader, "hooks", "timeout", 10),
     };
     let admin = AdminConfig {
         listen: reader.get(
@@ -372,6 +415,10 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
     let state = StateConfig {
         dir: resolve(reader.path, &state_dir),
         history_retention: read_duration(reader, "state", "history_retention", 90 * 86_400),
+        control_socket: resolve(
+            reader.path,
+            &reader.get("state", "control_socket", "/run/antoan/control.sock".to_string()),
+        ),
     };
     let firewall = read_firewall(reader);
 
@@ -384,6 +431,51 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         admin,
         state,
         firewall,
+        hooks,
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    name: String,
+    macs: Vec<String>,
+    length: Option<HumanDuration>,
+    idle_timeout: Option<HumanDuration>,
+}
+
+fn read_session(reader: &mut Reader<'_>) -> SessionConfig {
+    let length = read_duration(reader, "session", "length", 3600);
+    let idle_timeout = read_duration(reader, "session", "idle_timeout", 30 * 60);
+    let raw_groups: Vec<RawGroup> = reader.get("session", "groups", Vec::new());
+    let mut groups = Vec::new();
+    for raw in raw_groups {
+        let mut macs = Vec::new();
+        for text in &raw.macs {
+            match text.parse::<MacAddr>() {
+                Ok(mac) => macs.push(mac),
+                Err(_) => reader
+                    .invalid("session", "groups", "check-config-mac")
+                    .args
+                    .push(("value", text.clone())),
+            }
+        }
+        let group_length = raw.length.map_or(length, |value| value.0);
+        let group_idle = raw.idle_timeout.map_or(idle_timeout, |value| value.0);
+        if group_length.is_zero() || group_idle.is_zero() {
+            reader.invalid("session", "groups", "check-config-zero");
+        }
+        groups.push(DeviceGroup {
+            name: raw.name,
+            macs,
+            length: group_length,
+            idle_timeout: group_idle,
+        });
+    }
+    SessionConfig {
+        length,
+        idle_timeout,
+        groups,
     }
 }
 

@@ -93,20 +93,24 @@ impl DeviceKey {
     pub fn client(&self, ip: IpAddr, mac: Option<MacAddr>) -> Client {
         // An IPv4 address seen as IPv4-mapped IPv6 on a dual-stack socket is the same device.
         let ip = ip.to_canonical();
-        let mut hash = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
-        match mac {
-            Some(mac) => {
-                hash.update(b"mac:");
-                hash.update(&mac.0);
-            }
-            None => {
-                hash.update(b"ip:");
-                hash.update(ip.to_string().as_bytes());
-            }
-        }
-        let digest = hash.finalize().into_bytes();
-        let device = DeviceId(digest[..16].iter().map(|b| format!("{b:02x}")).collect());
+        let device = match mac {
+            Some(mac) => self.device_of_mac(mac),
+            None => self.hash(b"ip:", ip.to_string().as_bytes()),
+        };
         Client { ip, mac, device }
+    }
+
+    /// Names the device with `mac`, as [`DeviceKey::client`] does when the MAC is known.
+    pub fn device_of_mac(&self, mac: MacAddr) -> DeviceId {
+        self.hash(b"mac:", &mac.0)
+    }
+
+    fn hash(&self, kind: &[u8], value: &[u8]) -> DeviceId {
+        let mut hash = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        hash.update(kind);
+        hash.update(value);
+        let digest = hash.finalize().into_bytes();
+        DeviceId(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 

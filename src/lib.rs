@@ -14,17 +14,20 @@
 //! - [`identity`]: client addresses and the keyed hash that names a device.
 //! - [`secret`]: the keys generated on first start and kept with mode 0600.
 //! - [`store`]: SQLite state: rotation history, used tokens, sessions.
+//! - [`sessions`]: grants, revokes and session ends, kept consistent across store and firewall.
 //! - [`firewall`]: the interface that grants access; the logging and nftables backends.
 //! - [`neighbours`]: the kernel neighbour table, for client MAC addresses.
 //! - [`pages`]: tera templates and the page models they render.
 //! - [`urls`]: original-URL cleaning and the portal's host names.
 //! - [`metrics`]: the Prometheus registry.
 //! - [`portal`]: the HTTP listeners: capture, splash, answers, API, admin.
+//! - [`control`]: the Unix socket behind `antoan clients`.
 //! - [`app`]: wiring of all the above for `demo`, `run` and `check`.
 
 pub mod app;
 pub mod config;
 pub mod content;
+pub mod control;
 pub mod duration;
 pub mod firewall;
 pub mod i18n;
@@ -36,6 +39,7 @@ pub mod portal;
 pub mod problem;
 pub mod rotation;
 pub mod secret;
+pub mod sessions;
 pub mod splash;
 pub mod store;
 pub mod token;

@@ -42,10 +42,41 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Lists, allows and revokes devices through the running daemon (needs root).
+    Clients {
+        #[command(subcommand)]
+        command: ClientsCommand,
+        /// Path of the TOML configuration file, for the control socket's path.
+        #[arg(long, global = true, default_value = "/etc/antoan/antoan.toml")]
+        config: PathBuf,
+    },
     /// Inspects the firewall rules.
     Firewall {
         #[command(subcommand)]
         command: FirewallCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientsCommand {
+    /// Lists the devices online now.
+    List {
+        /// Prints JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lets a device through without the check.
+    Allow {
+        /// MAC address of the device, such as 02:00:5e:10:00:01.
+        mac: String,
+        /// Session length, such as 30m or 2h; the configured length when omitted.
+        #[arg(long = "for")]
+        length: Option<antoan::duration::HumanDuration>,
+    },
+    /// Cuts a device off at once.
+    Revoke {
+        /// MAC or IP address of the device.
+        address: String,
     },
 }
 
@@ -72,11 +103,12 @@ fn main() -> ExitCode {
 
     match cli.command {
         Command::Check { config } => check(&config, &catalog, lang),
+        Command::Clients { command, config } => clients(command, &config, &catalog, lang),
         Command::Firewall {
             command: FirewallCommand::Show { config },
         } => match Config::load(&config) {
             Ok(config) => {
-                print!("{}", app::ruleset_for(&config, Vec::new()).render());
+                print!("{}", app::ruleset_for(&config, &[]).render());
                 ExitCode::SUCCESS
             }
             Err(problems) => print_problems(&problems, &catalog, lang),
@@ -120,6 +152,103 @@ fn check(path: &std::path::Path, catalog: &Arc<Catalog>, lang: Lang) -> ExitCode
     }
 }
 
+fn clients(
+    command: ClientsCommand,
+    config_path: &std::path::Path,
+    catalog: &Catalog,
+    lang: Lang,
+) -> ExitCode {
+    use antoan::control::{self, Request, Response};
+
+    let config = match Config::load(config_path) {
+        Ok(config) => config,
+        Err(problems) => return print_problems(&problems, catalog, lang),
+    };
+    let (request, json) = match &command {
+        ClientsCommand::List { json } => (Request::List, *json),
+        ClientsCommand::Allow { mac, length } => {
+            let seconds = length.map_or(config.session.length, |length| length.0).as_secs();
+            (
+                Request::Allow {
+                    mac: mac.clone(),
+                    seconds,
+                },
+                false,
+            )
+        }
+        ClientsCommand::Revoke { address } => (
+            Request::Revoke {
+                address: address.clone(),
+            },
+            false,
+        ),
+    };
+    let socket = config.state.control_socket.display().to_string();
+    let response = match control::send(&config.state.control_socket, &request) {
+        Ok(response) => response,
+        Err(error) => {
+            let error = error.to_string();
+            eprintln!(
+                "{}",
+                catalog.format(
+                    lang,
+                    "cli-clients-connect",
+                    &[("socket", &socket), ("error", &error)]
+                )
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let timezone = config.site.timezone;
+    let local_time = |unix: i64| {
+        use chrono::TimeZone;
+        timezone
+            .timestamp_opt(unix, 0)
+            .single()
+            .map(|time| time.format("%H:%M %d/%m/%Y").to_string())
+            .unwrap_or_default()
+    };
+    match response {
+        Response::Clients { clients } if json => {
+            println!("{}", serde_json::to_string_pretty(&clients).unwrap_or_default());
+        }
+        Response::Clients { clients } if clients.is_empty() => {
+            println!("{}", catalog.format(lang, "cli-clients-none", &[]));
+        }
+        Response::Clients { clients } => {
+            println!("{}", catalog.format(lang, "cli-clients-header", &[]));
+            for client in clients {
+                println!(
+                    "{:<18} {:<40} {:>8} {:<16} {}",
+                    client.mac.as_deref().unwrap_or("-"),
+                    client.ip.as_deref().unwrap_or("-"),
+                    format!("{}m", client.remaining_seconds / 60),
+                    local_time(client.expires),
+                    client.reason
+                );
+            }
+        }
+        Response::Allowed { expires } => {
+            let until = local_time(expires);
+            println!(
+                "{}",
+                catalog.format(lang, "cli-clients-allowed", &[("until", &until)])
+            );
+        }
+        Response::Revoked => println!("{}", catalog.format(lang, "cli-clients-revoked", &[])),
+        Response::NotFound => {
+            eprintln!("{}", catalog.format(lang, "cli-clients-not-found", &[]));
+            return ExitCode::FAILURE;
+        }
+        Response::Error { code, detail } => {
+            let message = format!("cli-clients-error-{code}");
+            eprintln!("{}", catalog.format(lang, &message, &[("detail", &detail)]));
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 fn print_problems(problems: &[Problem], catalog: &Catalog, lang: Lang) -> ExitCode {
     for problem in problems {
         eprintln!("{}", problem.render(catalog, lang));
@@ -152,7 +281,7 @@ fn serve(config: Config, catalog: Arc<Catalog>, lang: Lang, demo: bool) -> ExitC
             "{}",
             catalog.format(lang, message, &[("portal", &portal), ("metrics", &metrics)])
         );
-        wait_for_stop_signal().await;
+        wait_for_signals(&running, &catalog, lang).await;
         running.stop().await;
         println!("{}", catalog.format(lang, "cli-stopped", &[]));
         ExitCode::SUCCESS
@@ -165,6 +294,9 @@ fn report_start_error(error: StartError, catalog: &Catalog, lang: Lang) -> ExitC
         StartError::Secret(error) => ("cli-start-secret", error.to_string()),
         StartError::Store(error) => ("cli-start-store", error.to_string()),
         StartError::Firewall(error) => ("cli-start-firewall", error.to_string()),
+        StartError::Control { path, source } => {
+            ("cli-start-control", format!("{}: {source}", path.display()))
+        }
         StartError::Bind { address, source } => {
             let detail = format!("{address}: {source}");
             ("cli-start-bind", detail)
@@ -174,19 +306,32 @@ fn report_start_error(error: StartError, catalog: &Catalog, lang: Lang) -> ExitC
     ExitCode::FAILURE
 }
 
-async fn wait_for_stop_signal() {
+/// Waits for SIGINT or SIGTERM, reloading on each SIGHUP meanwhile.
+async fn wait_for_signals(running: &app::Running, catalog: &Arc<Catalog>, lang: Lang) {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = match signal(SignalKind::terminate()) {
-        Ok(terminate) => terminate,
-        Err(error) => {
-            tracing::warn!(%error, "cannot listen for SIGTERM; stop with Ctrl-C");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
+    let (Ok(mut terminate), Ok(mut hangup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+    else {
+        tracing::warn!("cannot listen for SIGTERM or SIGHUP; stop with Ctrl-C");
+        let _ = tokio::signal::ctrl_c().await;
+        return;
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => {
+                tracing::info!("SIGHUP received; reloading");
+                match app::reload(&running.state, catalog).await {
+                    Ok(()) => {}
+                    Err(app::ReloadError::Problems(problems)) => {
+                        for problem in &problems {
+                            tracing::error!(problem = %problem.render(catalog, lang), "reload rejected; the running configuration stays");
+                        }
+                    }
+                    Err(error) => tracing::error!(%error, "reload rejected; the running configuration stays"),
+                }
+            }
+        }
     }
     tracing::info!("stop signal received; shutting down");
 }

@@ -13,7 +13,26 @@ use rusqlite::{Connection, params};
 
 use std::net::IpAddr;
 
-use crate::identity::{Client, DeviceId, MacAddr};
+use crate::identity::{DeviceId, MacAddr};
+
+/// Who a session is for: a device seen by the portal (IP, maybe MAC) or named by an operator
+/// (MAC only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionClient {
+    pub device: DeviceId,
+    pub ip: Option<IpAddr>,
+    pub mac: Option<MacAddr>,
+}
+
+impl From<&crate::identity::Client> for SessionClient {
+    fn from(client: &crate::identity::Client) -> Self {
+        SessionClient {
+            device: client.device.clone(),
+            ip: Some(client.ip),
+            mac: client.mac,
+        }
+    }
+}
 use crate::rotation::History;
 
 const SCHEMA_VERSION: i64 = 1;
@@ -47,6 +66,8 @@ pub enum StoreError {
 pub enum GrantReason {
     RightAnswer,
     AfterWrongAnswers,
+    /// `antoan clients allow`.
+    Operator,
 }
 
 impl GrantReason {
@@ -54,8 +75,22 @@ impl GrantReason {
         match self {
             GrantReason::RightAnswer => "right_answer",
             GrantReason::AfterWrongAnswers => "after_wrong_answers",
+            GrantReason::Operator => "operator",
         }
     }
+}
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub device: DeviceId,
+    /// `None` for a grant by MAC address alone (`antoan clients allow`).
+    pub ip: Option<IpAddr>,
+    pub mac: Option<MacAddr>,
+    /// Unix times.
+    pub granted: i64,
+    pub expires: i64,
+    pub reason: String,
 }
 
 /// What the portal reads on every request, kept in memory so the hot path never waits for SQLite.
@@ -223,7 +258,7 @@ impl Store {
     /// only while the session lasts: [`Store::prune`] removes them with the session.
     pub fn start_session(
         &self,
-        client: &Client,
+        client: &SessionClient,
         granted: i64,
         expires: i64,
         reason: GrantReason,
@@ -234,7 +269,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     client.device.as_str(),
-                    client.ip.to_string(),
+                    client.ip.map(|ip| ip.to_string()).unwrap_or_default(),
                     client.mac.map(|mac| mac.to_string()),
                     granted,
                     expires,
@@ -246,32 +281,86 @@ impl Store {
         Ok(())
     }
 
-    /// Returns the sessions live at `now`, for rebuilding the firewall at start:
-    /// (IP address, MAC address when known, Unix time the session ends).
-    pub fn live_sessions(&self, now: i64) -> Result<Vec<(IpAddr, Option<MacAddr>, i64)>, StoreError> {
-        let writer = self.writer();
-        let mut statement = writer
-            .prepare("SELECT ip, mac, expires FROM sessions WHERE expires > ?1")
+    /// Returns the sessions live at `now`, oldest grant first.
+    pub fn live_sessions(&self, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
+        self.select_sessions("WHERE expires > ?1 ORDER BY granted", &[&now])
+    }
+
+    /// Removes and returns the sessions that ended by `now`, with their raw addresses.
+    pub fn take_ended_sessions(&self, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
+        let ended = self.select_sessions("WHERE expires <= ?1", &[&now])?;
+        self.writer()
+            .execute("DELETE FROM sessions WHERE expires <= ?1", params![now])
             .map_err(|error| self.sqlite_error(error))?;
+        let mut cache = self.cache();
+        for session in &ended {
+            if cache
+                .sessions
+                .get(&session.device)
+                .is_some_and(|&expires| expires <= now)
+            {
+                cache.sessions.remove(&session.device);
+            }
+        }
+        Ok(ended)
+    }
+
+    /// Ends the session of `device` at once and returns it, if it had one.
+    pub fn end_session(&self, device: &DeviceId) -> Result<Option<SessionRecord>, StoreError> {
+        let found = self
+            .select_sessions("WHERE device = ?1", &[&device.as_str()])?
+            .into_iter()
+            .next();
+        self.writer()
+            .execute("DELETE FROM sessions WHERE device = ?1", params![device.as_str()])
+            .map_err(|error| self.sqlite_error(error))?;
+        self.cache().sessions.remove(device);
+        Ok(found)
+    }
+
+    fn select_sessions(
+        &self,
+        filter: &str,
+        values: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        let writer = self.writer();
+        let query = format!("SELECT device, ip, mac, granted, expires, reason FROM sessions {filter}");
+        let mut statement = writer.prepare(&query).map_err(|error| self.sqlite_error(error))?;
         let rows = statement
-            .query_map(params![now], |row| {
+            .query_map(values, |row| {
                 Ok((
                     row.get::<_, String>(0)?,
-                    row.get::<_, Option<String>>(1)?,
-                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, i64>(4)?,
+                    row.get::<_, String>(5)?,
                 ))
             })
             .map_err(|error| self.sqlite_error(error))?;
         let mut sessions = Vec::new();
         for row in rows {
-            let (ip, mac, expires) = row.map_err(|error| self.sqlite_error(error))?;
-            // A row antoan did not write is skipped and logged rather than restored.
-            let Ok(ip) = ip.parse::<IpAddr>() else {
-                tracing::warn!("skipping a stored session with an invalid address");
+            let (device, ip, mac, granted, expires, reason) =
+                row.map_err(|error| self.sqlite_error(error))?;
+            // A row antoan did not write is skipped and logged rather than trusted.
+            let Some(device) = DeviceId::parse(&device) else {
+                tracing::warn!("skipping a stored session with an invalid device id");
                 continue;
             };
+            let ip = ip.parse::<IpAddr>().ok();
             let mac = mac.and_then(|mac| mac.parse::<MacAddr>().ok());
-            sessions.push((ip, mac, expires));
+            if ip.is_none() && mac.is_none() {
+                tracing::warn!(%device, "skipping a stored session with neither address");
+                continue;
+            }
+            sessions.push(SessionRecord {
+                device,
+                ip,
+                mac,
+                granted,
+                expires,
+                reason,
+            });
         }
         Ok(sessions)
     }
@@ -462,7 +551,7 @@ mod tests {
         let store = Store::open(dir.path()).expect("opened");
         let client = DeviceKey::new([1; 32]).client("192.0.2.7".parse().expect("valid"), None);
         store
-            .start_session(&client, 100, 200, GrantReason::RightAnswer)
+            .start_session(&SessionClient::from(&client), 100, 200, GrantReason::RightAnswer)
             .expect("stored");
         assert_eq!(store.session_expiry(&client.device, 150), Some(200));
         assert_eq!(store.session_expiry(&client.device, 200), None);

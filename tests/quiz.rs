@@ -49,6 +49,7 @@ async fn probe_then_wrong_then_right_grants_and_counts() {
     let notice = portal
         .running
         .state
+        .live()
         .content
         .get(&first.notice)
         .expect("loaded")
@@ -364,6 +365,7 @@ async fn language_from_header_and_switch() {
     let notice = portal
         .running
         .state
+        .live()
         .content
         .get(&page.notice)
         .expect("loaded")

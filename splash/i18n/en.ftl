@@ -94,6 +94,19 @@ cli-start-store = Cannot open the state database: { $error }
 cli-start-firewall = Cannot set up the firewall: { $error }
     Check that the nftables package is installed, that antoan runs as root (or with CAP_NET_ADMIN), and that the interfaces in firewall.lan_interfaces exist.
 cli-start-bind = Cannot listen on { $error }. Check whether another program uses this port, or choose another address.
+cli-start-control = Cannot create the control socket { $error }. Check write access to its folder (state.control_socket).
+cli-clients-connect = Cannot reach antoan at { $socket }: { $error }
+    Check that antoan is running and that you run this command as root.
+cli-clients-none = No device is online.
+cli-clients-header = MAC                IP                                       LEFT     UNTIL            REASON
+cli-clients-allowed = The device is online until { $until }.
+cli-clients-revoked = The device is cut off.
+cli-clients-not-found = No online device has this address.
+cli-clients-error-invalid-request = antoan did not understand the request: { $detail }
+cli-clients-error-invalid-mac = Address “{ $detail }” is invalid. Write a MAC address such as 02:00:5e:10:00:01 (or an IP address to revoke).
+cli-clients-error-invalid-duration = A length of { $detail } seconds is outside the allowed range (1 second to 366 days).
+cli-clients-error-firewall = The firewall could not apply the change: { $detail }
+cli-clients-error-store = Cannot read the state database: { $detail }
 cli-check-ok = Configuration, templates and { $notices } notices are valid.
 cli-problems = Found { $count } problem(s). Fix them and run “antoan check” again.
 

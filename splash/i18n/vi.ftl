@@ -94,6 +94,19 @@ cli-start-store = Không mở được cơ sở dữ liệu trạng thái: { $er
 cli-start-firewall = Không thiết lập được tường lửa: { $error }
     Hãy kiểm tra đã cài gói nftables, antoan chạy với quyền root (hoặc CAP_NET_ADMIN), và các giao diện trong firewall.lan_interfaces có tồn tại.
 cli-start-bind = Không lắng nghe được trên { $error }. Hãy kiểm tra xem có chương trình khác đang dùng cổng này không, hoặc chọn địa chỉ khác.
+cli-start-control = Không tạo được socket điều khiển { $error }. Hãy kiểm tra quyền ghi vào thư mục chứa nó (state.control_socket).
+cli-clients-connect = Không kết nối được tới antoan qua { $socket }: { $error }
+    Hãy kiểm tra antoan đang chạy và bạn chạy lệnh này với quyền root.
+cli-clients-none = Không có thiết bị nào đang dùng mạng.
+cli-clients-header = MAC                IP                                       CÒN LẠI  HẾT LÚC          LÝ DO
+cli-clients-allowed = Đã cho thiết bị vào mạng đến { $until }.
+cli-clients-revoked = Đã ngắt mạng của thiết bị.
+cli-clients-not-found = Không có thiết bị nào đang dùng mạng với địa chỉ này.
+cli-clients-error-invalid-request = antoan không hiểu yêu cầu: { $detail }
+cli-clients-error-invalid-mac = Địa chỉ “{ $detail }” không hợp lệ. Hãy viết địa chỉ MAC như 02:00:5e:10:00:01 (hoặc địa chỉ IP khi ngắt mạng).
+cli-clients-error-invalid-duration = Thời lượng { $detail } giây nằm ngoài khoảng cho phép (1 giây đến 366 ngày).
+cli-clients-error-firewall = Tường lửa không áp dụng được thay đổi: { $detail }
+cli-clients-error-store = Không đọc được cơ sở dữ liệu trạng thái: { $detail }
 cli-check-ok = Cấu hình, mẫu trang và { $notices } lưu ý đều hợp lệ.
 cli-problems = Tìm thấy { $count } lỗi. Hãy sửa rồi chạy lại “antoan check”.
 

@@ -28,15 +28,22 @@ pub type Pending = oneshot::Receiver<Result<(), FirewallError>>;
 
 /// Lets clients through for a time, and cuts them off.
 pub trait Firewall: Send + Sync {
-    /// Allows `client` for `length`. The returned receiver completes once the grant is in the
-    /// kernel, so the portal can answer "you are online" only when it is true.
-    fn allow(&self, client: &Client, length: Duration) -> Pending;
+    /// Allows `client` for `length`, or until it has sent nothing for `idle`. The returned
+    /// receiver completes once the grant is in the kernel, so the portal can answer "you are
+    /// online" only when it is true.
+    fn allow(&self, client: &Client, length: Duration, idle: Duration) -> Pending;
 
     /// Ends the access of `client` at once.
     fn revoke(&self, client: &Client) -> Pending;
 
     /// Short name for logs and metric labels.
     fn name(&self) -> &'static str;
+
+    /// Replaces the whole rule set with the one `build` returns, in order with queued grants.
+    fn reconfigure(&self, build: Box<dyn FnOnce() -> ruleset::Ruleset + Send>) -> Pending {
+        drop(build);
+        ready(Ok(()))
+    }
 
     /// Takes antoan's rules out of the kernel, for a stop that should not keep devices online.
     fn remove(&self) -> Result<(), FirewallError> {
@@ -57,8 +64,13 @@ pub fn ready(result: Result<(), FirewallError>) -> Pending {
 pub struct LoggingFirewall;
 
 impl Firewall for LoggingFirewall {
-    fn allow(&self, client: &Client, length: Duration) -> Pending {
-        tracing::info!(device = %client.device, seconds = length.as_secs(), "firewall (log only): would allow device");
+    fn allow(&self, client: &Client, length: Duration, idle: Duration) -> Pending {
+        tracing::info!(
+            device = %client.device,
+            seconds = length.as_secs(),
+            idle_seconds = idle.as_secs(),
+            "firewall (log only): would allow device"
+        );
         tracing::debug!(ip = %client.ip, "firewall (log only): address of the allowed device");
         ready(Ok(()))
     }

@@ -14,13 +14,16 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::ruleset::{self, Element, Ruleset};
+use super::ruleset::{self, Allowed, Element, Ruleset};
 use super::{Firewall, FirewallError, Pending};
 use crate::identity::Client;
 
 enum Change {
-    Allow(Element, Duration),
+    Allow(Allowed),
     Revoke(Element),
+    /// Replace the whole table; the ruleset is built in the worker, after every grant queued
+    /// before it, so a session stored before its grant is never left out.
+    Replace(Box<dyn FnOnce() -> Ruleset + Send>),
 }
 
 struct Job {
@@ -75,8 +78,13 @@ impl NftFirewall {
 }
 
 impl Firewall for NftFirewall {
-    fn allow(&self, client: &Client, length: Duration) -> Pending {
-        self.submit(Change::Allow(Element::for_client(client.ip, client.mac), length))
+    fn allow(&self, client: &Client, length: Duration, idle: Duration) -> Pending {
+        let element = Element::for_client(client.ip, client.mac);
+        self.submit(Change::Allow(Allowed {
+            element,
+            remaining: length,
+            idle,
+        }))
     }
 
     fn revoke(&self, client: &Client) -> Pending {
@@ -85,6 +93,10 @@ impl Firewall for NftFirewall {
 
     fn name(&self) -> &'static str {
         "nftables"
+    }
+
+    fn reconfigure(&self, build: Box<dyn FnOnce() -> Ruleset + Send>) -> Pending {
+        self.submit(Change::Replace(build))
     }
 
     /// Deletes antoan's table, leaving devices to the other tables' rules.
@@ -98,28 +110,63 @@ impl Firewall for NftFirewall {
 }
 
 /// Runs until every sender is gone: takes one job, plus all that queued up meanwhile, and
-/// applies them in one `nft` run.
+/// applies them in one `nft` run. A table replacement runs alone, in queue order.
 fn apply_batches(nft: &str, table: &str, queue: mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
+    let mut waiting: Option<Job> = None;
+    loop {
+        let Some(first) = waiting.take().or_else(|| queue.recv().ok()) else {
+            return;
+        };
+        if let Change::Replace(_) = first.change {
+            let Job {
+                change: Change::Replace(build),
+                done,
+            } = first
+            else {
+                continue;
+            };
+            let ruleset = build();
+            let result = run_nft(nft, &ruleset.render()).and_then(|_| verify(nft, &ruleset));
+            match &result {
+                Ok(()) => {
+                    tracing::info!(table = %ruleset.table, interfaces = ?ruleset.lan_interfaces, sessions = ruleset.sessions.len(), "nftables table replaced")
+                }
+                Err(error) => {
+                    tracing::error!(%error, "failed to replace the nftables table; the old one stays")
+                }
+            }
+            let _ = done.send(result);
+            continue;
+        }
         let mut batch = vec![first];
-        batch.extend(queue.try_iter());
-        let script = script_for(table, batch.iter().map(|job| &job.change));
-        match run_nft(nft, &script) {
-            Ok(_) => {
-                for job in batch {
-                    let _ = job.done.send(Ok(()));
-                }
+        for job in queue.try_iter() {
+            if let Change::Replace(_) = job.change {
+                waiting = Some(job);
+                break;
             }
-            Err(error) if batch.len() == 1 => {
-                let _ = batch.pop().map(|job| job.done.send(Err(error)));
+            batch.push(job);
+        }
+        apply_batch(nft, table, batch);
+    }
+}
+
+fn apply_batch(nft: &str, table: &str, mut batch: Vec<Job>) {
+    let script = script_for(table, batch.iter().map(|job| &job.change));
+    match run_nft(nft, &script) {
+        Ok(_) => {
+            for job in batch {
+                let _ = job.done.send(Ok(()));
             }
-            Err(_) => {
-                // One bad element fails the whole transaction; retry one by one so that the
-                // others still get through and only the bad one reports the error.
-                for job in batch {
-                    let result = run_nft(nft, &script_for(table, [&job.change])).map(|_| ());
-                    let _ = job.done.send(result);
-                }
+        }
+        Err(error) if batch.len() == 1 => {
+            let _ = batch.pop().map(|job| job.done.send(Err(error)));
+        }
+        Err(_) => {
+            // One bad element fails the whole transaction; retry one by one so that the
+            // others still get through and only the bad one reports the error.
+            for job in batch {
+                let result = run_nft(nft, &script_for(table, [&job.change])).map(|_| ());
+                let _ = job.done.send(result);
             }
         }
     }
@@ -129,10 +176,9 @@ fn script_for<'a>(table: &str, changes: impl IntoIterator<Item = &'a Change>) ->
     let mut script = String::new();
     for change in changes {
         match change {
-            Change::Allow(element, length) => {
-                script.push_str(&ruleset::grant_script(table, &[(*element, *length)]))
-            }
+            Change::Allow(allowed) => script.push_str(&ruleset::grant_script(table, &[*allowed])),
             Change::Revoke(element) => script.push_str(&ruleset::revoke_script(table, &[*element])),
+            Change::Replace(_) => {}
         }
     }
     script

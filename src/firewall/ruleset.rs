@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use crate::identity::MacAddr;
 
+/// Capacity of the idle sets, which the forward chain updates.
+const DYNAMIC_SET_SIZE: u32 = 1 << 20;
+
 /// What identifies an allowed device to the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Element {
@@ -31,11 +34,20 @@ impl Element {
         }
     }
 
+    /// The session set of this kind of element; its idle set has the `idle_` prefix instead.
     fn set(&self) -> &'static str {
         match self {
             Element::Mac(_) => "allowed_mac",
             Element::V4(_) => "allowed_v4",
             Element::V6(_) => "allowed_v6",
+        }
+    }
+
+    fn idle_set(&self) -> &'static str {
+        match self {
+            Element::Mac(_) => "idle_mac",
+            Element::V4(_) => "idle_v4",
+            Element::V6(_) => "idle_v6",
         }
     }
 
@@ -85,6 +97,23 @@ impl std::fmt::Display for Prefix {
     }
 }
 
+/// A device allowed through: its element, the session time left and the idle timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowed {
+    pub element: Element,
+    /// Time left of the session: the element leaves the session set then, whatever happens.
+    pub remaining: Duration,
+    /// Time without forwarded traffic after which the element leaves the idle set.
+    pub idle: Duration,
+}
+
+/// MAC addresses with their own idle timeout (such as the café's shared PCs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdleGroup {
+    pub macs: Vec<MacAddr>,
+    pub idle: Duration,
+}
+
 /// The table antoan wants in the kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ruleset {
@@ -99,8 +128,12 @@ pub struct Ruleset {
     pub walled_garden: Vec<Prefix>,
     pub trusted_macs: Vec<MacAddr>,
     pub blocked_macs: Vec<MacAddr>,
-    /// Sessions to restore, with their remaining time.
-    pub sessions: Vec<(Element, Duration)>,
+    /// Idle timeout of devices in no group.
+    pub idle_timeout: Duration,
+    /// Groups with their own idle timeout, checked in order before the default.
+    pub groups: Vec<IdleGroup>,
+    /// Sessions to restore.
+    pub sessions: Vec<Allowed>,
 }
 
 impl Ruleset {
@@ -115,23 +148,47 @@ impl Ruleset {
             "table inet {table} {{}}\ndelete table inet {table}\ntable inet {table} {{"
         );
 
-        let mut allowed = [Vec::new(), Vec::new(), Vec::new()];
-        for (element, remaining) in &self.sessions {
-            let index = match element {
+        // A device passes while it is in both its session set and its idle set. Forwarded
+        // traffic refreshes the idle element, so whichever limit runs out first ends access.
+        let mut allowed: [Vec<String>; 3] = Default::default();
+        let mut idle: [Vec<String>; 3] = Default::default();
+        for session in &self.sessions {
+            let index = match session.element {
                 Element::Mac(_) => 0,
                 Element::V4(_) => 1,
                 Element::V6(_) => 2,
             };
-            allowed[index].push(format!(
-                "{} timeout {}s",
-                element.value(),
-                remaining.as_secs().max(1)
+            let value = session.element.value();
+            let remaining = session.remaining.as_secs().max(1);
+            allowed[index].push(format!("{value} timeout {remaining}s"));
+            idle[index].push(format!(
+                "{value} timeout {}s",
+                session.idle.as_secs().clamp(1, remaining)
             ));
         }
-        let [allowed_mac, allowed_v4, allowed_v6] = allowed;
-        write_set(&mut text, "allowed_mac", "ether_addr", "timeout", &allowed_mac);
-        write_set(&mut text, "allowed_v4", "ipv4_addr", "timeout", &allowed_v4);
-        write_set(&mut text, "allowed_v6", "ipv6_addr", "timeout", &allowed_v6);
+        for (index, (name, kind)) in [("mac", "ether_addr"), ("v4", "ipv4_addr"), ("v6", "ipv6_addr")]
+            .into_iter()
+            .enumerate()
+        {
+            write_set(
+                &mut text,
+                &format!("allowed_{name}"),
+                kind,
+                "timeout",
+                &allowed[index],
+            );
+            write_set(
+                &mut text,
+                &format!("idle_{name}"),
+                kind,
+                "dynamic, timeout",
+                &idle[index],
+            );
+        }
+        for (index, group) in self.groups.iter().enumerate() {
+            let macs: Vec<String> = group.macs.iter().map(MacAddr::to_string).collect();
+            write_set(&mut text, &format!("group_{index}"), "ether_addr", "", &macs);
+        }
         let macs = |list: &[MacAddr]| list.iter().map(|mac| mac.to_string()).collect::<Vec<_>>();
         write_set(
             &mut text,
@@ -163,12 +220,29 @@ impl Ruleset {
             .map(|name| format!("\"{name}\""))
             .collect::<Vec<_>>()
             .join(", ");
-        let passes = "\t\tether saddr @trusted_mac return\n\
-                      \t\tether saddr @allowed_mac return\n\
-                      \t\tip saddr @allowed_v4 return\n\
-                      \t\tip6 saddr @allowed_v6 return\n\
-                      \t\tip daddr @garden_v4 return\n\
-                      \t\tip6 daddr @garden_v6 return\n";
+        let garden = "\t\tip daddr @garden_v4 return\n\t\tip6 daddr @garden_v6 return\n";
+        let capture_passes = format!(
+            "\t\tether saddr @trusted_mac return\n\
+             \t\tether saddr @allowed_mac ether saddr @idle_mac return\n\
+             \t\tip saddr @allowed_v4 ip saddr @idle_v4 return\n\
+             \t\tip6 saddr @allowed_v6 ip6 saddr @idle_v6 return\n{garden}"
+        );
+        let mut forward_passes = String::from("\t\tether saddr @trusted_mac return\n");
+        for (index, group) in self.groups.iter().enumerate() {
+            let _ = writeln!(
+                forward_passes,
+                "\t\tether saddr @group_{index} ether saddr @allowed_mac ether saddr @idle_mac \
+                 update @idle_mac {{ ether saddr timeout {}s }} return",
+                group.idle.as_secs().max(1)
+            );
+        }
+        let idle = self.idle_timeout.as_secs().max(1);
+        let _ = write!(
+            forward_passes,
+            "\t\tether saddr @allowed_mac ether saddr @idle_mac update @idle_mac {{ ether saddr timeout {idle}s }} return\n\
+             \t\tip saddr @allowed_v4 ip saddr @idle_v4 update @idle_v4 {{ ip saddr timeout {idle}s }} return\n\
+             \t\tip6 saddr @allowed_v6 ip6 saddr @idle_v6 update @idle_v6 {{ ip6 saddr timeout {idle}s }} return\n{garden}"
+        );
 
         // Port 80 of devices not yet allowed goes to the portal, over IPv4 and IPv6 alike.
         let _ = write!(
@@ -177,7 +251,7 @@ impl Ruleset {
              \t\ttype nat hook prerouting priority dstnat - 5; policy accept;\n\
              \t\tiifname != {{ {lan} }} return\n\
              \t\tether saddr @blocked_mac return\n\
-             {passes}\
+             {capture_passes}\
              \t\ttcp dport 80 redirect to :{portal}\n\
              \t}}\n",
             portal = self.portal_port
@@ -190,7 +264,7 @@ impl Ruleset {
              \t\ttype filter hook forward priority filter - 5; policy accept;\n\
              \t\tiifname != {{ {lan} }} return\n\
              \t\tether saddr @blocked_mac drop\n\
-             {passes}\
+             {forward_passes}\
              \t\ttcp dport {{ 443, 853 }} reject with tcp reset\n\
              \t\tdrop\n\
              \t}}\n"
@@ -219,37 +293,47 @@ fn write_set(text: &mut String, name: &str, kind: &str, flags: &str, elements: &
     if !flags.is_empty() {
         let _ = writeln!(text, "\t\tflags {flags};");
     }
+    if flags.contains("dynamic") {
+        // Sets that rules update get a default size of 65535 in the kernel; a busy hotspot's
+        // sessions over a day can exceed that.
+        let _ = writeln!(text, "\t\tsize {DYNAMIC_SET_SIZE};");
+    }
     if !elements.is_empty() {
         let _ = writeln!(text, "\t\telements = {{ {} }}", elements.join(", "));
     }
     text.push_str("\t}\n");
 }
 
-/// Renders a batch of grants: each element is (re)added with its full session time.
-pub fn grant_script(table: &str, grants: &[(Element, Duration)]) -> String {
+/// Renders a batch of grants: each element is (re)added to its session and idle sets.
+pub fn grant_script(table: &str, grants: &[Allowed]) -> String {
     let mut text = String::new();
-    for (element, length) in grants {
-        let (set, value) = (element.set(), element.value());
-        // `add` keeps an existing element's old timeout, so a renewed grant adds (a no-op when
-        // present), deletes and adds again, all in one transaction.
-        let _ = writeln!(text, "add element inet {table} {set} {{ {value} timeout 1s }}");
-        let _ = writeln!(text, "delete element inet {table} {set} {{ {value} }}");
-        let _ = writeln!(
-            text,
-            "add element inet {table} {set} {{ {value} timeout {}s }}",
-            length.as_secs().max(1)
-        );
+    for grant in grants {
+        let value = grant.element.value();
+        let remaining = grant.remaining.as_secs().max(1);
+        let idle = grant.idle.as_secs().clamp(1, remaining);
+        for (set, timeout) in [(grant.element.set(), remaining), (grant.element.idle_set(), idle)] {
+            // `add` keeps an existing element's old timeout, so a renewed grant adds (a no-op
+            // when present), deletes and adds again, all in one transaction.
+            let _ = writeln!(text, "add element inet {table} {set} {{ {value} timeout 1s }}");
+            let _ = writeln!(text, "delete element inet {table} {set} {{ {value} }}");
+            let _ = writeln!(
+                text,
+                "add element inet {table} {set} {{ {value} timeout {timeout}s }}"
+            );
+        }
     }
     text
 }
 
-/// Renders a batch of revokes; a device not in the set is not an error.
+/// Renders a batch of revokes; a device not in the sets is not an error.
 pub fn revoke_script(table: &str, elements: &[Element]) -> String {
     let mut text = String::new();
     for element in elements {
-        let (set, value) = (element.set(), element.value());
-        let _ = writeln!(text, "add element inet {table} {set} {{ {value} timeout 1s }}");
-        let _ = writeln!(text, "delete element inet {table} {set} {{ {value} }}");
+        let value = element.value();
+        for set in [element.set(), element.idle_set()] {
+            let _ = writeln!(text, "add element inet {table} {set} {{ {value} timeout 1s }}");
+            let _ = writeln!(text, "delete element inet {table} {set} {{ {value} }}");
+        }
     }
     text
 }

@@ -12,7 +12,7 @@ mod routes;
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use bytes::Bytes;
 use hyper::service::service_fn;
@@ -32,11 +32,35 @@ use crate::store::Store;
 use crate::token::TokenSigner;
 use crate::urls::PortalHosts;
 
-/// Everything a request handler needs.
-pub struct PortalState {
+/// What a reload (SIGHUP) replaces as a whole: configuration and the splash folder.
+pub struct Live {
     pub config: Config,
     pub content: Content,
     pub pages: Pages,
+    pub hosts: PortalHosts,
+    pub assets: BTreeMap<String, Bytes>,
+}
+
+impl Live {
+    pub fn new(config: Config, content: Content, pages: Pages, assets: BTreeMap<String, Vec<u8>>) -> Live {
+        let hosts = PortalHosts::new(&config.portal.url, &config.portal.hostnames);
+        let assets = assets
+            .into_iter()
+            .map(|(name, bytes)| (name, Bytes::from(bytes)))
+            .collect();
+        Live {
+            config,
+            content,
+            pages,
+            hosts,
+            assets,
+        }
+    }
+}
+
+/// Everything a request handler needs.
+pub struct PortalState {
+    live: RwLock<Arc<Live>>,
     pub catalog: Arc<Catalog>,
     pub store: Store,
     pub signer: TokenSigner,
@@ -44,32 +68,24 @@ pub struct PortalState {
     pub firewall: Box<dyn Firewall>,
     pub neighbours: Box<dyn Neighbours>,
     pub metrics: Metrics,
-    pub hosts: PortalHosts,
-    pub assets: BTreeMap<String, Bytes>,
     connections: ConnectionCounter,
 }
 
 impl PortalState {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        config: Config,
-        content: Content,
-        pages: Pages,
+        live: Live,
         catalog: Arc<Catalog>,
         store: Store,
         signer: TokenSigner,
         device_key: DeviceKey,
         firewall: Box<dyn Firewall>,
         neighbours: Box<dyn Neighbours>,
-        assets: BTreeMap<String, Vec<u8>>,
     ) -> PortalState {
-        let hosts = PortalHosts::new(&config.portal.url, &config.portal.hostnames);
-        let metrics = Metrics::new(&config.site.id);
-        let connections = ConnectionCounter::new(config.portal.max_connections_per_client);
+        let metrics = Metrics::new(&live.config.site.id);
+        let connections = ConnectionCounter::new(live.config.portal.max_connections_per_client);
         PortalState {
-            config,
-            content,
-            pages,
+            live: RwLock::new(Arc::new(live)),
             catalog,
             store,
             signer,
@@ -77,13 +93,18 @@ impl PortalState {
             firewall,
             neighbours,
             metrics,
-            hosts,
-            assets: assets
-                .into_iter()
-                .map(|(name, bytes)| (name, Bytes::from(bytes)))
-                .collect(),
             connections,
         }
+    }
+
+    /// Returns the configuration and content in force; a request keeps the one it started with.
+    pub fn live(&self) -> Arc<Live> {
+        Arc::clone(&self.live.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// Puts a new configuration and content in force for the next requests.
+    pub fn replace_live(&self, live: Live) {
+        *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
     }
 }
 
@@ -168,8 +189,10 @@ pub async fn serve_portal(
 }
 
 async fn serve_connection(stream: tokio::net::TcpStream, peer: SocketAddr, state: Arc<PortalState>) {
-    let lifetime = state.config.portal.connection_lifetime;
-    let header_timeout = state.config.portal.header_read_timeout;
+    let live = state.live();
+    let lifetime = live.config.portal.connection_lifetime;
+    let header_timeout = live.config.portal.header_read_timeout;
+    drop(live);
     let service = service_fn(move |request| {
         let state = Arc::clone(&state);
         async move { Ok::<_, Infallible>(routes::handle(&state, request, peer).await) }

@@ -11,11 +11,12 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use rand::seq::SliceRandom;
 
-use super::PortalState;
+use std::sync::Arc;
+
 use super::probes::{self, OnlineAnswer};
 use super::respond::{self, Reply};
+use super::{Live, PortalState};
 use crate::content::Notice;
-use crate::firewall::FirewallError;
 use crate::i18n::Lang;
 use crate::identity::Client;
 use crate::pages::{
@@ -23,6 +24,7 @@ use crate::pages::{
     SplashView, context,
 };
 use crate::rotation;
+use crate::sessions;
 use crate::store::GrantReason;
 use crate::token::{Claims, TokenError, unix_now};
 use crate::urls;
@@ -33,6 +35,7 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 /// What the handler reads from a request before routing it.
 struct Visit<'a> {
     state: &'a PortalState,
+    live: Arc<Live>,
     client: Client,
     lang: Lang,
     query: Vec<(String, String)>,
@@ -56,13 +59,13 @@ impl Visit<'_> {
             other_lang: other(self.lang).code(),
             switch_url,
             privacy_url: format!("/privacy?lang={}", self.lang),
-            site_name: self.state.config.site.name.clone(),
+            site_name: self.live.config.site.name.clone(),
         }
     }
 
     fn original_url(&self) -> String {
         self.param("url")
-            .and_then(|url| urls::clean_original(url, &self.state.hosts))
+            .and_then(|url| urls::clean_original(url, &self.live.hosts))
             .unwrap_or_default()
     }
 }
@@ -76,6 +79,7 @@ fn other(lang: Lang) -> Lang {
 
 /// Handles one request from `peer`.
 pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: SocketAddr) -> Reply {
+    let live = state.live();
     let client = state
         .device_key
         .client(peer.ip(), state.neighbours.mac_of(peer.ip()));
@@ -94,11 +98,10 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
         .iter()
         .find(|(key, _)| key == "lang")
         .and_then(|(_, value)| value.parse().ok());
-    let lang = chosen
-        .or(accepted)
-        .unwrap_or(state.config.portal.default_language);
+    let lang = chosen.or(accepted).unwrap_or(live.config.portal.default_language);
     let mut visit = Visit {
         state,
+        live,
         client,
         lang,
         query,
@@ -109,7 +112,9 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
         .authority()
         .map(|authority| authority.as_str().to_string())
         .or_else(|| header_text(&request, header::HOST).map(str::to_string));
-    let for_portal = host.as_deref().is_some_and(|host| state.hosts.contains(host));
+    let for_portal = host
+        .as_deref()
+        .is_some_and(|host| visit.live.hosts.contains(host));
     if !for_portal {
         return capture(&visit, &request, host.as_deref());
     }
@@ -117,7 +122,7 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
     if visit
         .client
         .mac
-        .is_some_and(|mac| state.config.firewall.blocked_macs.contains(&mac))
+        .is_some_and(|mac| visit.live.config.firewall.blocked_macs.contains(&mac))
     {
         return error_page(&visit, StatusCode::FORBIDDEN, "error-blocked", "/");
     }
@@ -130,7 +135,7 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
         ("/privacy", true) => privacy(&visit),
         ("/api/captive", true) => captive_api(&visit),
         // Browsers fetch this on their own; a redirect to the splash would count a view.
-        ("/favicon.ico", true) => match state.assets.get("favicon.ico") {
+        ("/favicon.ico", true) => match visit.live.assets.get("favicon.ico") {
             Some(bytes) => respond::fixed(
                 StatusCode::OK,
                 "image/x-icon",
@@ -140,7 +145,7 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
             None => back_to_splash(&visit),
         },
         (asset, true) if asset.starts_with("/assets/") => {
-            match state.assets.get(&asset["/assets/".len()..]) {
+            match visit.live.assets.get(&asset["/assets/".len()..]) {
                 Some(bytes) => respond::fixed(
                     StatusCode::OK,
                     respond::asset_type(asset),
@@ -198,8 +203,8 @@ fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&str>) -
         .path_and_query()
         .map(|value| value.as_str())
         .unwrap_or("/");
-    let original = host.and_then(|host| urls::original_from_request(host, path_and_query, &state.hosts));
-    let mut location = format!("{}/", state.config.portal.url);
+    let original = host.and_then(|host| urls::original_from_request(host, path_and_query, &visit.live.hosts));
+    let mut location = format!("{}/", visit.live.config.portal.url);
     if let Some(original) = original {
         location.push_str("?url=");
         location.extend(form_urlencoded::byte_serialize(original.as_bytes()));
@@ -217,7 +222,7 @@ fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&str>) -
 
 /// Redirects a portal request that has no page of its own to the splash.
 fn back_to_splash(visit: &Visit<'_>) -> Reply {
-    let location = format!("{}/?lang={}", visit.state.config.portal.url, visit.lang);
+    let location = format!("{}/?lang={}", visit.live.config.portal.url, visit.lang);
     let body = render_or_plain(
         visit,
         "redirect.html",
@@ -244,7 +249,7 @@ fn splash(visit: &Visit<'_>) -> Reply {
     }
     let pinned = visit
         .param("notice")
-        .and_then(|id| visit.state.content.get(id))
+        .and_then(|id| visit.live.content.get(id))
         .cloned();
     render_question(visit, url, None, None, 0, pinned)
 }
@@ -260,7 +265,9 @@ fn render_question(
 ) -> Reply {
     let state = visit.state;
     let now = now_seconds();
-    let today = Utc::now().with_timezone(&state.config.site.timezone).date_naive();
+    let today = Utc::now()
+        .with_timezone(&visit.live.config.site.timezone)
+        .date_naive();
     let notice = match pinned {
         Some(notice) => notice,
         None => {
@@ -268,7 +275,7 @@ fn render_question(
                 tracing::error!(%error, "failed to read rotation history; choosing as for a new device");
                 Default::default()
             });
-            let notices = state.content.notices();
+            let notices = visit.live.content.notices();
             // With no notice active today (all outside their dates), any notice beats no page.
             let chosen = rotation::choose(notices, &history, today, exclude)
                 .or_else(|| notices.iter().find(|notice| Some(notice.id.as_str()) != exclude))
@@ -287,7 +294,7 @@ fn render_question(
         &order,
         &visit.client.device,
         wrong_so_far,
-        state.config.quiz.question_lifetime,
+        visit.live.config.quiz.question_lifetime,
     );
     state.store.record_view(&visit.client.device, &notice.id, now);
     state
@@ -375,7 +382,7 @@ async fn answer(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
         visit.lang = lang;
     }
     let url = field("url")
-        .and_then(|url| urls::clean_original(url, &state.hosts))
+        .and_then(|url| urls::clean_original(url, &visit.live.hosts))
         .unwrap_or_default();
     let token = field("token").unwrap_or("");
 
@@ -384,7 +391,7 @@ async fn answer(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
         Ok(claims) => claims,
         Err(error) => return token_rejected(visit, error),
     };
-    let Some(notice) = state.content.get(&claims.notice).cloned() else {
+    let Some(notice) = visit.live.content.get(&claims.notice).cloned() else {
         // The notice was removed by a content update since the question was shown.
         return token_rejected(visit, TokenError::Expired);
     };
@@ -430,11 +437,11 @@ async fn answer(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
         feedback.next_step = visit.text("feedback-right", &[]);
         return grant(visit, GrantReason::RightAnswer, url, feedback).await;
     }
-    if wrong_count >= state.config.quiz.max_wrong_answers {
+    if wrong_count >= visit.live.config.quiz.max_wrong_answers {
         feedback.next_step = visit.text("feedback-granted-anyway", &[]);
         return grant(visit, GrantReason::AfterWrongAnswers, url, feedback).await;
     }
-    let left = (state.config.quiz.max_wrong_answers - wrong_count).to_string();
+    let left = (visit.live.config.quiz.max_wrong_answers - wrong_count).to_string();
     feedback.next_step = visit.text("feedback-try-another", &[("left", &left)]);
     render_question(visit, url, Some(feedback), Some(&notice.id), wrong_count, None)
 }
@@ -459,44 +466,22 @@ fn token_rejected(visit: &Visit<'_>, error: TokenError) -> Reply {
 
 /// Lets the device through, then answers with the online page and closes the connection.
 async fn grant(visit: &Visit<'_>, reason: GrantReason, url: String, feedback: FeedbackView) -> Reply {
-    let state = visit.state;
-    let length = state.config.session.length;
-    let applied = state
-        .firewall
-        .allow(&visit.client, length)
-        .await
-        .unwrap_or(Err(FirewallError::Stopped));
-    if let Err(error) = applied {
-        state
-            .metrics
-            .firewall_errors
-            .with_label_values(&[state.firewall.name()])
-            .inc();
-        tracing::error!(%error, device = %visit.client.device, "failed to grant access");
-        let mut reply = error_page(
-            visit,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "error-firewall",
-            &format!("/?lang={}", visit.lang),
-        );
-        reply
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        return reply;
+    match sessions::grant(visit.state, &visit.client, reason).await {
+        Ok(expires) => respond::close(online_page(visit, expires, url, Some(feedback))),
+        Err(_) => {
+            // Logged and counted by `sessions::grant`; never a false "you are online".
+            let retry = format!("/?lang={}", visit.lang);
+            let mut reply = error_page(visit, StatusCode::SERVICE_UNAVAILABLE, "error-firewall", &retry);
+            reply
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            reply
+        }
     }
-    let now = now_seconds();
-    let expires = now.saturating_add(i64::try_from(length.as_secs()).unwrap_or(i64::MAX));
-    if let Err(error) = state.store.start_session(&visit.client, now, expires, reason) {
-        // The grant is in force; only the status page and the API will not know about it.
-        tracing::error!(%error, device = %visit.client.device, "failed to store session");
-    }
-    state.metrics.grants.with_label_values(&[reason.label()]).inc();
-    tracing::info!(device = %visit.client.device, reason = reason.label(), seconds = length.as_secs(), "device granted access");
-    respond::close(online_page(visit, expires, url, Some(feedback)))
 }
 
 fn online_page(visit: &Visit<'_>, expires: i64, url: String, feedback: Option<FeedbackView>) -> Reply {
-    let timezone = visit.state.config.site.timezone;
+    let timezone = visit.live.config.site.timezone;
     let until = match timezone.timestamp_opt(expires, 0).single() {
         Some(local) => {
             let time = local.format("%H:%M").to_string();
@@ -526,7 +511,7 @@ fn online_page(visit: &Visit<'_>, expires: i64, url: String, feedback: Option<Fe
 }
 
 fn privacy(visit: &Visit<'_>) -> Reply {
-    let config = &visit.state.config;
+    let config = &visit.live.config;
     let session_minutes = (config.session.length.as_secs() / 60).to_string();
     let history_days = (config.state.history_retention.as_secs() / 86_400)
         .max(1)
@@ -555,7 +540,7 @@ fn privacy(visit: &Visit<'_>) -> Reply {
 
 /// `GET /api/captive`: the RFC 8908 Captive Portal API.
 fn captive_api(visit: &Visit<'_>) -> Reply {
-    let portal_url = format!("{}/", visit.state.config.portal.url);
+    let portal_url = format!("{}/", visit.live.config.portal.url);
     let mut body = serde_json::json!({ "captive": true, "user-portal-url": portal_url });
     if let Some(expires) = session_expiry(visit) {
         body["captive"] = false.into();
@@ -607,7 +592,7 @@ fn render_or_plain<V: serde::Serialize>(
 ) -> String {
     let frame = visit.frame(switch_url.unwrap_or_else(|| format!("/?lang={}", other(visit.lang))));
     let mut context = context(&frame, view);
-    match visit.state.pages.render(template, visit.lang, &mut context) {
+    match visit.live.pages.render(template, visit.lang, &mut context) {
         Ok(body) => body,
         Err(error) => {
             tracing::error!(error = %crate::pages::error_chain(&error), template, "failed to render page");

@@ -102,9 +102,11 @@ impl TestPortal {
         let notice = self
             .running
             .state
+            .live()
             .content
             .get(&page.notice)
-            .expect("notice shown is loaded");
+            .expect("notice shown is loaded")
+            .clone();
         let right = notice.answers[notice.right_answer()].text.vi.clone();
         page.answers
             .iter()

@@ -16,12 +16,19 @@ fn sample() -> Ruleset {
         ],
         trusted_macs: vec![mac("02:00:00:00:00:aa")],
         blocked_macs: vec![],
+        idle_timeout: Duration::from_secs(1800),
+        groups: vec![IdleGroup { macs: vec![mac("02:00:00:00:00:cc")], idle: Duration::from_secs(300) }],
         sessions: vec![
-            (Element::Mac(mac("02:00:00:00:00:01")), Duration::from_secs(1200)),
-            (
-                Element::V4("192.0.2.9".parse().expect("valid")),
-                Duration::from_secs(30),
-            ),
+            Allowed {
+                element: Element::Mac(mac("02:00:00:00:00:01")),
+                remaining: Duration::from_secs(1200),
+                idle: Duration::from_secs(1800),
+            },
+            Allowed {
+                element: Element::V4("192.0.2.9".parse().expect("valid")),
+                remaining: Duration::from_secs(30),
+                idle: Duration::from_secs(1800),
+            },
         ],
     }
 }
@@ -36,14 +43,35 @@ table inet antoan {
 		flags timeout;
 		elements = { 02:00:00:00:00:01 timeout 1200s }
 	}
+	set idle_mac {
+		type ether_addr;
+		flags dynamic, timeout;
+		size 1048576;
+		elements = { 02:00:00:00:00:01 timeout 1200s }
+	}
 	set allowed_v4 {
 		type ipv4_addr;
 		flags timeout;
 		elements = { 192.0.2.9 timeout 30s }
 	}
+	set idle_v4 {
+		type ipv4_addr;
+		flags dynamic, timeout;
+		size 1048576;
+		elements = { 192.0.2.9 timeout 30s }
+	}
 	set allowed_v6 {
 		type ipv6_addr;
 		flags timeout;
+	}
+	set idle_v6 {
+		type ipv6_addr;
+		flags dynamic, timeout;
+		size 1048576;
+	}
+	set group_0 {
+		type ether_addr;
+		elements = { 02:00:00:00:00:cc }
 	}
 	set trusted_mac {
 		type ether_addr;
@@ -67,9 +95,9 @@ table inet antoan {
 		iifname != { "br-lan", "lan.20" } return
 		ether saddr @blocked_mac return
 		ether saddr @trusted_mac return
-		ether saddr @allowed_mac return
-		ip saddr @allowed_v4 return
-		ip6 saddr @allowed_v6 return
+		ether saddr @allowed_mac ether saddr @idle_mac return
+		ip saddr @allowed_v4 ip saddr @idle_v4 return
+		ip6 saddr @allowed_v6 ip6 saddr @idle_v6 return
 		ip daddr @garden_v4 return
 		ip6 daddr @garden_v6 return
 		tcp dport 80 redirect to :8080
@@ -79,9 +107,10 @@ table inet antoan {
 		iifname != { "br-lan", "lan.20" } return
 		ether saddr @blocked_mac drop
 		ether saddr @trusted_mac return
-		ether saddr @allowed_mac return
-		ip saddr @allowed_v4 return
-		ip6 saddr @allowed_v6 return
+		ether saddr @group_0 ether saddr @allowed_mac ether saddr @idle_mac update @idle_mac { ether saddr timeout 300s } return
+		ether saddr @allowed_mac ether saddr @idle_mac update @idle_mac { ether saddr timeout 1800s } return
+		ip saddr @allowed_v4 ip saddr @idle_v4 update @idle_v4 { ip saddr timeout 1800s } return
+		ip6 saddr @allowed_v6 ip6 saddr @idle_v6 update @idle_v6 { ip6 saddr timeout 1800s } return
 		ip daddr @garden_v4 return
 		ip6 daddr @garden_v6 return
 		tcp dport { 443, 853 } reject with tcp reset
@@ -104,11 +133,10 @@ table inet antoan {
 fn rule_count_does_not_grow_with_devices() {
     let mut many = sample();
     many.sessions = (0..1000u32)
-        .map(|n| {
-            (
-                Element::V4(std::net::Ipv4Addr::from(0xC000_0200 + n)),
-                Duration::from_secs(60),
-            )
+        .map(|n| Allowed {
+            element: Element::V4(std::net::Ipv4Addr::from(0xC000_0200 + n)),
+            remaining: Duration::from_secs(60),
+            idle: Duration::from_secs(60),
         })
         .collect();
     let rules = |text: &str| {
@@ -121,15 +149,19 @@ fn rule_count_does_not_grow_with_devices() {
 
 #[test]
 fn grant_script_renews_timeout() {
-    let script = grant_script(
-        "antoan",
-        &[(Element::Mac(mac("02:00:00:00:00:01")), Duration::from_secs(3600))],
-    );
+    let grant = Allowed {
+        element: Element::Mac(mac("02:00:00:00:00:01")),
+        remaining: Duration::from_secs(3600),
+        idle: Duration::from_secs(600),
+    };
     assert_eq!(
-        script,
+        grant_script("antoan", &[grant]),
         "add element inet antoan allowed_mac { 02:00:00:00:00:01 timeout 1s }\n\
          delete element inet antoan allowed_mac { 02:00:00:00:00:01 }\n\
-         add element inet antoan allowed_mac { 02:00:00:00:00:01 timeout 3600s }\n"
+         add element inet antoan allowed_mac { 02:00:00:00:00:01 timeout 3600s }\n\
+         add element inet antoan idle_mac { 02:00:00:00:00:01 timeout 1s }\n\
+         delete element inet antoan idle_mac { 02:00:00:00:00:01 }\n\
+         add element inet antoan idle_mac { 02:00:00:00:00:01 timeout 600s }\n"
     );
 }
 
@@ -139,7 +171,9 @@ fn revoke_script_tolerates_absent_device() {
     assert_eq!(
         script,
         "add element inet antoan allowed_v6 { 2001:db8::7 timeout 1s }\n\
-         delete element inet antoan allowed_v6 { 2001:db8::7 }\n"
+         delete element inet antoan allowed_v6 { 2001:db8::7 }\n\
+         add element inet antoan idle_v6 { 2001:db8::7 timeout 1s }\n\
+         delete element inet antoan idle_v6 { 2001:db8::7 }\n"
     );
 }
 
