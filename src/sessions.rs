@@ -108,6 +108,16 @@ async fn grant_session(
 
 /// Cuts a device off at once. Returns `false` when it had no session.
 pub async fn revoke(state: &PortalState, device: &DeviceId) -> Result<bool, FirewallError> {
+    end_now(state, device, "revoked").await
+}
+
+/// Ends the stored session of a device the kernel already dropped for being idle, and takes
+/// its element out of the session set too.
+pub async fn end_idle(state: &PortalState, device: &DeviceId) -> Result<bool, FirewallError> {
+    end_now(state, device, "idle").await
+}
+
+async fn end_now(state: &PortalState, device: &DeviceId, reason: &str) -> Result<bool, FirewallError> {
     let record = match state.store.end_session(device) {
         Ok(Some(record)) => record,
         Ok(None) => return Ok(false),
@@ -122,8 +132,8 @@ pub async fn revoke(state: &PortalState, device: &DeviceId) -> Result<bool, Fire
         .revoke(&client)
         .await
         .unwrap_or(Err(FirewallError::Stopped))?;
-    tracing::info!(%device, "session revoked");
-    run_hook(state, "end", device, record.ip, record.mac, None, "revoked");
+    tracing::info!(%device, reason, "session ended");
+    run_hook(state, "end", device, record.ip, record.mac, None, reason);
     Ok(true)
 }
 

@@ -367,26 +367,59 @@ fn start_upstream(lab: &mut Lab) {
     panic!("upstream servers did not start");
 }
 
-fn write_config(lab: &Lab, session: &str) -> PathBuf {
+/// Writes the gateway's config: session `length` and `idle` timeout, and extra trusted MACs.
+fn write_config(lab: &Lab, length: &str, idle: &str, trusted: &[&str]) -> PathBuf {
     let path = lab.dir.path().join("antoan.toml");
     let interfaces: Vec<String> = CLIENTS
         .iter()
         .map(|client| format!("\"gl{}\"", client.subnet))
         .collect();
+    let mut trusted_macs = vec!["\"02:00:00:00:00:aa\"".to_string()];
+    trusted_macs.extend(trusted.iter().map(|mac| format!("\"{mac}\"")));
+    let hook = lab.dir.path().join("hook.sh");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho \"$1 $2 $ANTOAN_REASON $ANTOAN_MAC\" >> \"$(dirname \"$0\")/hook.log\"\n",
+    )
+    .expect("hook written");
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("hook mode");
     std::fs::write(
         &path,
         format!(
             "[site]\nid = \"netns-test\"\n[portal]\nlisten = \"[::]:8080\"\nurl = \"http://192.0.2.17:8080/\"\n\
              hostnames = [\"192.0.2.33\", \"192.0.2.49\", \"192.0.2.65\", \"2001:db8:11::1\"]\n\
-             [session]\nlength = \"{session}\"\n[admin]\nlisten = \"127.0.0.1:9469\"\n[state]\ndir = {:?}\n\
+             [session]\nlength = \"{length}\"\nidle_timeout = \"{idle}\"\n[admin]\nlisten = \"127.0.0.1:9469\"\n\
+             [state]\ndir = {:?}\ncontrol_socket = {:?}\n[hooks]\nprogram = {:?}\n\
              [firewall]\nbackend = \"nftables\"\nlan_interfaces = [{}]\n\
-             trusted_macs = [\"02:00:00:00:00:aa\"]\nblocked_macs = [\"02:00:00:00:00:bb\"]\n",
+             trusted_macs = [{}]\nblocked_macs = [\"02:00:00:00:00:bb\"]\n",
             lab.dir.path().join("state").display().to_string(),
-            interfaces.join(", ")
+            lab.dir.path().join("control.sock").display().to_string(),
+            hook.display().to_string(),
+            interfaces.join(", "),
+            trusted_macs.join(", ")
         ),
     )
     .expect("config written");
     path
+}
+
+/// Runs `antoan clients ...` on the gateway with the test's config.
+fn clients(lab: &Lab, config: &Path, args: &[&str]) -> (bool, String) {
+    let mut all = vec![env!("CARGO_BIN_EXE_antoan"), "clients"];
+    all.extend_from_slice(args);
+    let config = config.to_str().expect("utf-8 path");
+    all.extend_from_slice(&["--config", config]);
+    let output = lab.exec("gw", &all);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+fn hook_log(lab: &Lab) -> String {
+    std::fs::read_to_string(lab.dir.path().join("hook.log")).unwrap_or_default()
 }
 
 /// Whether a UDP datagram to the upstream's port 53 comes back within a second.
@@ -403,6 +436,7 @@ fn dns_answered(lab: &Lab, client: &str) -> bool {
 fn answer_right(lab: &Lab, client: &str, content: &Content) -> String {
     let (code, page) = lab.curl(client, &["http://192.0.2.17:8080/"]);
     assert_eq!(code, 0, "{client} reaches the portal");
+    assert!(page.contains("data-notice="), "{client} gets a question: {page}");
     let splash = parse_splash(&page);
     let notice = content.get(&splash.notice).expect("notice is a shipped one");
     let right = &notice.answers[notice.right_answer()].text.vi;
@@ -436,7 +470,7 @@ fn gateway_holds_back_and_lets_through() {
     let content = Content::load(&files.notices, &files.assets).expect("shipped content");
     let mut lab = build_lab();
     start_upstream(&mut lab);
-    let config = write_config(&lab, "1h");
+    let config = write_config(&lab, "1h", "30m", &[]);
     lab.start_antoan(&config);
     let v6_url = format!("http://[{UPSTREAM_V6}]/");
     let v4_url = format!("http://{UPSTREAM_V4}/");
@@ -558,8 +592,104 @@ fn gateway_holds_back_and_lets_through() {
         "online after a clean stop: {stopped}"
     );
 
+    // Operator commands over the control socket.
+    lab.start_antoan(&config);
+    let (ok, listed) = clients(&lab, &config, &["list"]);
+    assert!(ok, "{listed}");
+    assert!(
+        listed.contains("02:00:00:00:00:01") && listed.contains("right_answer"),
+        "client1 listed: {listed}"
+    );
+    let hooks = hook_log(&lab);
+    assert!(
+        hooks.contains("grant ") && hooks.contains("right_answer 02:00:00:00:00:01"),
+        "grant hook ran: {hooks}"
+    );
+    let (ok, revoked) = clients(&lab, &config, &["revoke", "02:00:00:00:00:01"]);
+    assert!(ok, "{revoked}");
+    let (_, after_revoke) = lab.curl("client1", &[&v4_url]);
+    assert!(
+        after_revoke.contains("|302|"),
+        "revoke cuts client1 off and captures it again: {after_revoke}"
+    );
+    assert!(
+        hook_log(&lab).contains("end "),
+        "end hook ran on revoke: {}",
+        hook_log(&lab)
+    );
+    let (ok, missing) = clients(&lab, &config, &["revoke", "02:00:00:00:00:01"]);
+    assert!(!ok, "revoking a device that is not online fails: {missing}");
+    let (ok, allowed) = clients(&lab, &config, &["allow", "02:00:00:00:00:01", "--for", "10m"]);
+    assert!(ok, "{allowed}");
+    let (_, operator) = lab.curl("client1", &[&v4_url]);
+    assert!(
+        operator.contains("upstream-ok"),
+        "operator grant lets client1 through: {operator}"
+    );
+
+    // SIGHUP with client2 added to the trusted MACs: it passes without the check, and
+    // client1's session survives the table replacement.
+    let reloaded = write_config(&lab, "1h", "30m", &["02:00:00:00:00:02"]);
+    assert_eq!(reloaded, config);
+    let pid = lab.antoan.as_ref().expect("running").id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .expect("kill runs")
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut trusted_now = String::new();
+    while Instant::now() < deadline {
+        trusted_now = lab.curl("client2", &[&v4_url]).1;
+        if trusted_now.contains("upstream-ok") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        trusted_now.contains("upstream-ok"),
+        "reload made client2 trusted: {trusted_now}\n{}",
+        lab.antoan_log()
+    );
+    let (_, kept) = lab.curl("client1", &[&v4_url]);
+    assert!(
+        kept.contains("upstream-ok"),
+        "client1 stays online across the reload: {kept}"
+    );
+    lab.kill_antoan("-TERM");
+
+    // Idle timeout: with 3 seconds of allowed silence, client2 (trusted no more) is captured
+    // again after 4 quiet seconds although its 1-hour session has not ended.
+    let idle = write_config(&lab, "1h", "3s", &[]);
+    lab.start_antoan(&idle);
+    let online = answer_right(&lab, "client2", &content);
+    assert!(online.contains("Bạn đã được kết nối internet"));
+    let (_, passing) = lab.curl("client2", &[&v4_url]);
+    assert!(passing.contains("upstream-ok"), "client2 online: {passing}");
+    std::thread::sleep(Duration::from_secs(4));
+    let (_, idled) = lab.curl("client2", &[&v4_url]);
+    assert!(
+        idled.contains("|302|"),
+        "captured again after the idle timeout: {idled}"
+    );
+    let again = answer_right(&lab, "client2", &content);
+    assert!(
+        again.contains("Bạn đã được kết nối internet"),
+        "the splash asks again after an idle timeout"
+    );
+    assert!(
+        hook_log(&lab).contains("idle 02:00:00:00:00:02"),
+        "end hook for the idle session: {}",
+        hook_log(&lab)
+    );
+    let (ok, revoked) = clients(&lab, &idle, &["revoke", "192.0.2.34"]);
+    assert!(ok, "revoke by IP address: {revoked}");
+    lab.kill_antoan("-TERM");
+
     // Session expiry: with 3-second sessions, client2 passes and is captured again after.
-    let short = write_config(&lab, "3s");
+    let short = write_config(&lab, "3s", "30m", &[]);
     lab.start_antoan(&short);
     let online = answer_right(&lab, "client2", &content);
     assert!(online.contains("Bạn đã được kết nối internet"));

@@ -39,6 +39,12 @@ pub trait Firewall: Send + Sync {
     /// Short name for logs and metric labels.
     fn name(&self) -> &'static str;
 
+    /// Whether the kernel holds devices back. When it does, a captured request from a device
+    /// with a stored session means the kernel dropped it (idle timeout), not that it is online.
+    fn enforces(&self) -> bool {
+        false
+    }
+
     /// Replaces the whole rule set with the one `build` returns, in order with queued grants.
     fn reconfigure(&self, build: Box<dyn FnOnce() -> ruleset::Ruleset + Send>) -> Pending {
         drop(build);

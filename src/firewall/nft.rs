@@ -95,6 +95,10 @@ impl Firewall for NftFirewall {
         "nftables"
     }
 
+    fn enforces(&self) -> bool {
+        true
+    }
+
     fn reconfigure(&self, build: Box<dyn FnOnce() -> Ruleset + Send>) -> Pending {
         self.submit(Change::Replace(build))
     }

@@ -116,7 +116,7 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
         .as_deref()
         .is_some_and(|host| visit.live.hosts.contains(host));
     if !for_portal {
-        return capture(&visit, &request, host.as_deref());
+        return capture(&visit, &request, host.as_deref()).await;
     }
 
     if visit
@@ -169,15 +169,21 @@ fn now_seconds() -> i64 {
 }
 
 /// Handles a request for any host but the portal's.
-fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&str>) -> Reply {
+async fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&str>) -> Reply {
     let state = visit.state;
     let path = request.uri().path();
     let user_agent = header_text(request, header::USER_AGENT).unwrap_or("");
     let probe = probes::classify(path, user_agent);
 
-    if session_expiry(visit).is_some() {
-        // Only reached when the firewall still sends an allowed device here (the logging
-        // firewall does); answer probes as the internet would so the OS sees it is online.
+    if session_expiry(visit).is_some() && state.firewall.enforces() {
+        // The kernel redirected a device the store still counts as online: its idle timeout
+        // ran out. End the session so that the splash asks again instead of saying "online".
+        if let Err(error) = sessions::end_idle(state, &visit.client.device).await {
+            tracing::error!(%error, device = %visit.client.device, "failed to end an idle session");
+        }
+    } else if session_expiry(visit).is_some() {
+        // Only reached when the firewall does not hold devices back (the logging firewall);
+        // answer probes as the internet would so the OS sees it is online.
         return match probe {
             Some((_, OnlineAnswer::NoContent)) => respond::fixed(
                 StatusCode::NO_CONTENT,

@@ -17,7 +17,10 @@ fn sample() -> Ruleset {
         trusted_macs: vec![mac("02:00:00:00:00:aa")],
         blocked_macs: vec![],
         idle_timeout: Duration::from_secs(1800),
-        groups: vec![IdleGroup { macs: vec![mac("02:00:00:00:00:cc")], idle: Duration::from_secs(300) }],
+        groups: vec![IdleGroup {
+            macs: vec![mac("02:00:00:00:00:cc")],
+            idle: Duration::from_secs(300),
+        }],
         sessions: vec![
             Allowed {
                 element: Element::Mac(mac("02:00:00:00:00:01")),
