@@ -24,7 +24,7 @@ use crate::secret::{self, SecretError};
 use crate::sessions;
 use crate::splash::SplashFiles;
 use crate::store::{Store, StoreError};
-use crate::token::{TokenSigner, unix_now};
+use crate::token::TokenSigner;
 
 /// Why the portal could not start.
 #[derive(Debug, thiserror::Error)]
@@ -196,22 +196,17 @@ fn start_firewall(config: &Config, store: &Store) -> Result<FirewallParts, Start
 
 /// Returns the live sessions of the store as set elements with their remaining time.
 pub fn sessions_to_restore(config: &Config, store: &Store) -> Result<Vec<Allowed>, StoreError> {
-    let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
-    let sessions = store.live_sessions(now)?;
+    let sessions = store.live_sessions()?;
     Ok(sessions
         .into_iter()
-        .filter_map(|record| {
+        .map(|record| {
             let ip = record.ip.unwrap_or(IpAddr::from([0, 0, 0, 0]));
-            if record.ip.is_none() && record.mac.is_none() {
-                return None;
-            }
-            let remaining = Duration::from_secs(u64::try_from(record.expires - now).unwrap_or(1));
             let (_, idle) = config.session.limits_for(record.mac);
-            Some(Allowed {
+            Allowed {
                 element: Element::for_client(ip, record.mac),
-                remaining,
+                remaining: record.remaining,
                 idle,
-            })
+            }
         })
         .collect())
 }
@@ -272,9 +267,9 @@ async fn maintain(state: Arc<PortalState>, mut shutdown: watch::Receiver<bool>) 
             }
             if ticks.is_multiple_of(60) {
                 let retention = state.live().config.state.history_retention;
-                let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+                let now = state.store.clock().wall();
                 let cutoff = now.saturating_sub(i64::try_from(retention.as_secs()).unwrap_or(i64::MAX));
-                state.store.prune(now, cutoff)?;
+                state.store.prune(cutoff)?;
             }
             Ok::<_, StoreError>(())
         })

@@ -18,7 +18,6 @@ use crate::identity::MacAddr;
 use crate::portal::PortalState;
 use crate::sessions;
 use crate::store::SessionRecord;
-use crate::token::unix_now;
 
 /// Longest request line accepted.
 const MAX_REQUEST_BYTES: u64 = 4096;
@@ -130,13 +129,9 @@ fn error_response(code: &str, detail: impl std::fmt::Display) -> Response {
     }
 }
 
-fn now_seconds() -> i64 {
-    i64::try_from(unix_now()).unwrap_or(i64::MAX)
-}
-
 async fn handle(state: &PortalState, request: Request) -> Response {
     match request {
-        Request::List => match state.store.live_sessions(now_seconds()) {
+        Request::List => match state.store.live_sessions() {
             Ok(sessions) => Response::Clients {
                 clients: sessions.iter().map(entry).collect(),
             },
@@ -151,12 +146,14 @@ async fn handle(state: &PortalState, request: Request) -> Response {
             }
             tracing::info!(device = %state.device_key.device_of_mac(mac), seconds, "operator allows device");
             match sessions::grant_mac(state, mac, Duration::from_secs(seconds)).await {
-                Ok(expires) => Response::Allowed { expires },
+                Ok(length) => Response::Allowed {
+                    expires: state.store.clock().wall() + i64::try_from(length.as_secs()).unwrap_or(0),
+                },
                 Err(error) => error_response("firewall", error),
             }
         }
         Request::Revoke { address } => {
-            let sessions = match state.store.live_sessions(now_seconds()) {
+            let sessions = match state.store.live_sessions() {
                 Ok(sessions) => sessions,
                 Err(error) => return error_response("store", error),
             };
@@ -189,7 +186,7 @@ fn entry(session: &SessionRecord) -> ClientEntry {
         mac: session.mac.map(|mac| mac.to_string()),
         reason: session.reason.clone(),
         expires: session.expires,
-        remaining_seconds: (session.expires - now_seconds()).max(0),
+        remaining_seconds: i64::try_from(session.remaining.as_secs()).unwrap_or(i64::MAX),
     }
 }
 

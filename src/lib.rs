@@ -5,6 +5,7 @@
 //! access for a session.
 //!
 //! Map of the modules:
+//! - [`clock`]: wall and boot clocks; sessions are timed on the boot clock.
 //! - [`config`]: the operator's TOML file, parsed into one typed struct with every problem listed.
 //! - [`problem`]: a located, translatable problem report shared by `check` and start-up.
 //! - [`i18n`]: languages, `Accept-Language` parsing and the Fluent message catalogs.
@@ -25,6 +26,7 @@
 //! - [`app`]: wiring of all the above for `demo`, `run` and `check`.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod control;

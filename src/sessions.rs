@@ -13,21 +13,24 @@ use crate::firewall::FirewallError;
 use crate::identity::{Client, DeviceId, MacAddr};
 use crate::portal::PortalState;
 use crate::store::{GrantReason, SessionClient, SessionRecord};
-use crate::token::unix_now;
 
-fn now_seconds() -> i64 {
-    i64::try_from(unix_now()).unwrap_or(i64::MAX)
-}
-
-/// Lets `client` through with the limits of its group; returns the Unix time the session ends.
-pub async fn grant(state: &PortalState, client: &Client, reason: GrantReason) -> Result<i64, FirewallError> {
+/// Lets `client` through with the limits of its group; returns the session length.
+pub async fn grant(
+    state: &PortalState,
+    client: &Client,
+    reason: GrantReason,
+) -> Result<Duration, FirewallError> {
     let (length, idle) = state.live().config.session.limits_for(client.mac);
     let session = SessionClient::from(client);
     grant_session(state, &session, client, length, idle, reason).await
 }
 
 /// Lets a device named only by its MAC through for `length` (`antoan clients allow`).
-pub async fn grant_mac(state: &PortalState, mac: MacAddr, length: Duration) -> Result<i64, FirewallError> {
+pub async fn grant_mac(
+    state: &PortalState,
+    mac: MacAddr,
+    length: Duration,
+) -> Result<Duration, FirewallError> {
     let device = state.device_key.device_of_mac(mac);
     let (_, idle) = state.live().config.session.limits_for(Some(mac));
     let session = SessionClient {
@@ -60,10 +63,8 @@ async fn grant_session(
     length: Duration,
     idle: Duration,
     reason: GrantReason,
-) -> Result<i64, FirewallError> {
-    let now = now_seconds();
-    let expires = now.saturating_add(i64::try_from(length.as_secs()).unwrap_or(i64::MAX));
-    if let Err(error) = state.store.start_session(session, now, expires, reason) {
+) -> Result<Duration, FirewallError> {
+    if let Err(error) = state.store.start_session(session, length, reason) {
         // The grant still goes ahead: a customer is never held back by a database problem.
         tracing::error!(%error, device = %session.device, "failed to store session");
     }
@@ -103,7 +104,7 @@ async fn grant_session(
         Some(length),
         reason.label(),
     );
-    Ok(expires)
+    Ok(length)
 }
 
 /// Cuts a device off at once. Returns `false` when it had no session.
@@ -140,7 +141,7 @@ async fn end_now(state: &PortalState, device: &DeviceId, reason: &str) -> Result
 /// Removes sessions that ended by now from the store and runs the hook for each. The kernel
 /// has already dropped their set elements by their own timeouts.
 pub fn end_expired(state: &PortalState) {
-    match state.store.take_ended_sessions(now_seconds()) {
+    match state.store.take_ended_sessions() {
         Ok(ended) => {
             for record in ended {
                 tracing::info!(device = %record.device, "session ended");

@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::{Connection, params};
 
@@ -33,9 +34,10 @@ impl From<&crate::identity::Client> for SessionClient {
         }
     }
 }
+use crate::clock::{Clock, SystemClock};
 use crate::rotation::History;
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 /// Past this many cached devices the cache is emptied and refilled from the database on demand.
 const MAX_CACHED_DEVICES: usize = 50_000;
 
@@ -87,10 +89,12 @@ pub struct SessionRecord {
     /// `None` for a grant by MAC address alone (`antoan clients allow`).
     pub ip: Option<IpAddr>,
     pub mac: Option<MacAddr>,
-    /// Unix times.
+    /// Wall-clock Unix times, for people to read.
     pub granted: i64,
     pub expires: i64,
     pub reason: String,
+    /// Time left, on the boot clock.
+    pub remaining: Duration,
 }
 
 /// What the portal reads on every request, kept in memory so the hot path never waits for SQLite.
@@ -99,13 +103,15 @@ struct Cache {
     histories: HashMap<DeviceId, History>,
     /// Views not yet written, one entry per device and notice with the latest time.
     pending_views: HashMap<(DeviceId, String), i64>,
-    /// Live sessions: device to Unix time the session ends. Loaded at open, written through.
+    /// Live sessions: device to the boot-clock second the session ends. Loaded at open,
+    /// written through.
     sessions: HashMap<DeviceId, i64>,
 }
 
 /// The state database.
 pub struct Store {
     path: PathBuf,
+    clock: Arc<dyn Clock>,
     /// Writes: views, tokens, sessions, pruning.
     writer: Mutex<Connection>,
     /// Reads of rotation history on a cache miss; WAL lets it read while the writer writes.
@@ -118,6 +124,11 @@ impl Store {
     /// renamed to `state.db.damaged-<unix time>` and a new one is created, so the portal still
     /// starts and the old file is kept for inspection.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_clock(dir, Arc::new(SystemClock::new()))
+    }
+
+    /// Opens the store with `clock`, rebasing sessions stored during an earlier boot.
+    pub fn open_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
         create_private_dir(dir)?;
         let path = dir.join("state.db");
         let writer = match open_checked(&path) {
@@ -150,9 +161,11 @@ impl Store {
         reader
             .execute_batch("PRAGMA busy_timeout = 5000;")
             .map_err(wrap)?;
-        let sessions = read_sessions(&writer, crate::token::unix_now()).map_err(wrap)?;
+        rebase_sessions(&writer, clock.as_ref()).map_err(wrap)?;
+        let sessions = read_sessions(&writer, clock.as_ref()).map_err(wrap)?;
         Ok(Store {
             path: path.clone(),
+            clock,
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             cache: Mutex::new(Cache {
@@ -254,54 +267,52 @@ impl Store {
         Ok(inserted == 1)
     }
 
-    /// Stores a session for `client` until `expires` (Unix seconds). The raw addresses are kept
-    /// only while the session lasts: [`Store::prune`] removes them with the session.
+    /// Stores a session of `length` for `client` and returns the wall-clock time it ends. The
+    /// raw addresses are kept only while the session lasts: its end removes them.
     pub fn start_session(
         &self,
         client: &SessionClient,
-        granted: i64,
-        expires: i64,
+        length: Duration,
         reason: GrantReason,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
+        let seconds = i64::try_from(length.as_secs()).unwrap_or(i64::MAX / 4);
+        let (wall, boot) = (self.clock.wall(), self.clock.boot());
+        let expires = wall.saturating_add(seconds);
+        let expires_boot = boot.saturating_add(seconds);
         self.writer()
             .execute(
-                "INSERT OR REPLACE INTO sessions (device, ip, mac, granted, expires, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR REPLACE INTO sessions (device, ip, mac, granted, expires, reason, boot_id, expires_boot)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     client.device.as_str(),
                     client.ip.map(|ip| ip.to_string()).unwrap_or_default(),
                     client.mac.map(|mac| mac.to_string()),
-                    granted,
+                    wall,
                     expires,
-                    reason.label()
+                    reason.label(),
+                    self.clock.boot_id(),
+                    expires_boot,
                 ],
             )
             .map_err(|error| self.sqlite_error(error))?;
-        self.cache().sessions.insert(client.device.clone(), expires);
-        Ok(())
+        self.cache().sessions.insert(client.device.clone(), expires_boot);
+        Ok(expires)
     }
 
-    /// Returns the sessions live at `now`, oldest grant first.
-    pub fn live_sessions(&self, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
-        self.select_sessions("WHERE expires > ?1 ORDER BY granted", &[&now])
+    /// Returns the sessions live now, oldest grant first.
+    pub fn live_sessions(&self) -> Result<Vec<SessionRecord>, StoreError> {
+        let now = self.clock.boot();
+        self.select_sessions("WHERE expires_boot > ?1 ORDER BY granted", &[&now])
     }
 
-    /// Removes and returns the sessions that ended by `now`, with their raw addresses.
-    pub fn take_ended_sessions(&self, now: i64) -> Result<Vec<SessionRecord>, StoreError> {
-        let ended = self.select_sessions("WHERE expires <= ?1", &[&now])?;
+    /// Removes and returns the sessions that have ended, with their raw addresses.
+    pub fn take_ended_sessions(&self) -> Result<Vec<SessionRecord>, StoreError> {
+        let now = self.clock.boot();
+        let ended = self.select_sessions("WHERE expires_boot <= ?1", &[&now])?;
         self.writer()
-            .execute("DELETE FROM sessions WHERE expires <= ?1", params![now])
+            .execute("DELETE FROM sessions WHERE expires_boot <= ?1", params![now])
             .map_err(|error| self.sqlite_error(error))?;
-        let mut cache = self.cache();
-        for session in &ended {
-            if cache
-                .sessions
-                .get(&session.device)
-                .is_some_and(|&expires| expires <= now)
-            {
-                cache.sessions.remove(&session.device);
-            }
-        }
+        self.cache().sessions.retain(|_, expires| *expires > now);
         Ok(ended)
     }
 
@@ -323,8 +334,10 @@ impl Store {
         filter: &str,
         values: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<SessionRecord>, StoreError> {
+        let now = self.clock.boot();
         let writer = self.writer();
-        let query = format!("SELECT device, ip, mac, granted, expires, reason FROM sessions {filter}");
+        let query =
+            format!("SELECT device, ip, mac, granted, expires, reason, expires_boot FROM sessions {filter}");
         let mut statement = writer.prepare(&query).map_err(|error| self.sqlite_error(error))?;
         let rows = statement
             .query_map(values, |row| {
@@ -335,12 +348,13 @@ impl Store {
                     row.get::<_, i64>(3)?,
                     row.get::<_, i64>(4)?,
                     row.get::<_, String>(5)?,
+                    row.get::<_, Option<i64>>(6)?,
                 ))
             })
             .map_err(|error| self.sqlite_error(error))?;
         let mut sessions = Vec::new();
         for row in rows {
-            let (device, ip, mac, granted, expires, reason) =
+            let (device, ip, mac, granted, expires, reason, expires_boot) =
                 row.map_err(|error| self.sqlite_error(error))?;
             // A row antoan did not write is skipped and logged rather than trusted.
             let Some(device) = DeviceId::parse(&device) else {
@@ -353,6 +367,7 @@ impl Store {
                 tracing::warn!(%device, "skipping a stored session with neither address");
                 continue;
             }
+            let remaining = Duration::from_secs(u64::try_from(expires_boot.unwrap_or(0) - now).unwrap_or(0));
             sessions.push(SessionRecord {
                 device,
                 ip,
@@ -360,28 +375,34 @@ impl Store {
                 granted,
                 expires,
                 reason,
+                remaining,
             });
         }
         Ok(sessions)
     }
 
-    /// Returns when the live session of `device` ends, if it has one at `now`.
-    pub fn session_expiry(&self, device: &DeviceId, now: i64) -> Option<i64> {
-        self.cache()
-            .sessions
-            .get(device)
-            .copied()
-            .filter(|&expires| expires > now)
+    /// Returns how long the live session of `device` still lasts, if it has one.
+    pub fn session_remaining(&self, device: &DeviceId) -> Option<Duration> {
+        let now = self.clock.boot();
+        let expires = self.cache().sessions.get(device).copied()?;
+        (expires > now).then(|| Duration::from_secs(u64::try_from(expires - now).unwrap_or(0)))
+    }
+
+    /// Returns the clock sessions are timed with.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
     }
 
     /// Deletes ended sessions (with their raw addresses), expired token nonces, and rotation
     /// history older than `history_cutoff`.
-    pub fn prune(&self, now: i64, history_cutoff: i64) -> Result<(), StoreError> {
+    pub fn prune(&self, history_cutoff: i64) -> Result<(), StoreError> {
+        let now = self.clock.wall();
+        let now_boot = self.clock.boot();
         {
             let mut writer = self.writer();
             let transaction = writer.transaction().map_err(|error| self.sqlite_error(error))?;
             transaction
-                .execute("DELETE FROM sessions WHERE expires <= ?1", params![now])
+                .execute("DELETE FROM sessions WHERE expires_boot <= ?1", params![now_boot])
                 .and_then(|_| transaction.execute("DELETE FROM used_tokens WHERE expires < ?1", params![now]))
                 .and_then(|_| {
                     transaction.execute("DELETE FROM views WHERE last_seen < ?1", params![history_cutoff])
@@ -390,7 +411,7 @@ impl Store {
             transaction.commit().map_err(|error| self.sqlite_error(error))?;
         }
         let mut cache = self.cache();
-        cache.sessions.retain(|_, expires| *expires > now);
+        cache.sessions.retain(|_, expires| *expires > now_boot);
         cache.histories.clear();
         Ok(())
     }
@@ -453,6 +474,19 @@ fn open_checked(path: &Path) -> Result<Connection, StoreError> {
             )
             .map_err(wrap)?;
     }
+    if version < 2 {
+        // Sessions are timed on the boot clock from version 2 on; rows from version 1 have no
+        // boot id and are rebased from the wall clock at open, as after a reboot.
+        connection
+            .execute_batch(
+                "BEGIN;
+                 ALTER TABLE sessions ADD COLUMN boot_id TEXT;
+                 ALTER TABLE sessions ADD COLUMN expires_boot INTEGER;
+                 PRAGMA user_version = 2;
+                 COMMIT;",
+            )
+            .map_err(wrap)?;
+    }
     Ok(connection)
 }
 
@@ -463,10 +497,13 @@ fn is_damage(error: &rusqlite::Error) -> bool {
     )
 }
 
-fn read_sessions(connection: &Connection, now: u64) -> Result<HashMap<DeviceId, i64>, rusqlite::Error> {
-    let now = i64::try_from(now).unwrap_or(i64::MAX);
-    let mut statement = connection.prepare("SELECT device, expires FROM sessions WHERE expires > ?1")?;
-    let rows = statement.query_map(params![now], |row| {
+fn read_sessions(
+    connection: &Connection,
+    clock: &dyn Clock,
+) -> Result<HashMap<DeviceId, i64>, rusqlite::Error> {
+    let mut statement =
+        connection.prepare("SELECT device, expires_boot FROM sessions WHERE expires_boot > ?1")?;
+    let rows = statement.query_map(params![clock.boot()], |row| {
         Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
     })?;
     let mut sessions = HashMap::new();
@@ -478,6 +515,44 @@ fn read_sessions(connection: &Connection, now: u64) -> Result<HashMap<DeviceId, 
         }
     }
     Ok(sessions)
+}
+
+/// Moves sessions stored during an earlier boot onto this boot's clock.
+///
+/// Within a boot the boot clock decides alone, so wall-clock jumps change nothing. Across a
+/// reboot only the wall clock links the two boots: the time left is what the wall clock says,
+/// but never more than the session had when granted. When the wall clock reads earlier than
+/// the grant (no NTP yet after boot), the time that passed is unknowable; such a session gets
+/// its full length again rather than cutting the customer off.
+fn rebase_sessions(connection: &Connection, clock: &dyn Clock) -> Result<usize, rusqlite::Error> {
+    let boot_id = clock.boot_id();
+    let (wall, boot) = (clock.wall(), clock.boot());
+    let mut statement = connection
+        .prepare("SELECT device, granted, expires FROM sessions WHERE boot_id IS NULL OR boot_id != ?1")?;
+    let rows: Vec<(String, i64, i64)> = statement
+        .query_map(params![boot_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (device, granted, expires) in &rows {
+        let length = (expires - granted).max(0);
+        let remaining = if wall >= *granted {
+            (expires - wall).clamp(0, length)
+        } else {
+            length
+        };
+        connection.execute(
+            "UPDATE sessions SET boot_id = ?1, expires_boot = ?2, expires = ?3 WHERE device = ?4",
+            params![boot_id, boot + remaining, wall + remaining, device],
+        )?;
+    }
+    if !rows.is_empty() {
+        tracing::info!(
+            sessions = rows.len(),
+            "moved sessions from an earlier boot onto this boot's clock"
+        );
+    }
+    Ok(rows.len())
 }
 
 fn read_history(connection: &Connection, device: &DeviceId) -> Result<History, rusqlite::Error> {
@@ -506,6 +581,7 @@ fn write_views(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::FakeClock;
     use crate::identity::DeviceKey;
 
     fn device(n: u8) -> DeviceId {
@@ -545,22 +621,133 @@ mod tests {
         assert!(store.use_token("n2", 100).expect("stored"));
     }
 
-    #[test]
-    fn prune_drops_ended_sessions_and_their_addresses() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path()).expect("opened");
-        let client = DeviceKey::new([1; 32]).client("192.0.2.7".parse().expect("valid"), None);
+    fn fake_store(dir: &Path, clock: &Arc<FakeClock>) -> Store {
+        Store::open_with_clock(dir, Arc::clone(clock) as Arc<dyn Clock>).expect("opened")
+    }
+
+    fn session_client(last: u8) -> SessionClient {
+        let mac: MacAddr = format!("02:00:00:00:00:{last:02x}").parse().expect("valid");
+        let device = DeviceKey::new([1; 32]).device_of_mac(mac);
+        SessionClient {
+            device,
+            ip: Some("192.0.2.7".parse().expect("valid")),
+            mac: Some(mac),
+        }
+    }
+
+    fn remaining(store: &Store, client: &SessionClient) -> Option<u64> {
         store
-            .start_session(&SessionClient::from(&client), 100, 200, GrantReason::RightAnswer)
+            .session_remaining(&client.device)
+            .map(|remaining| remaining.as_secs())
+    }
+
+    #[test]
+    fn ended_sessions_taken_with_their_addresses() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(FakeClock::new(1_000_000, 100));
+        let store = fake_store(dir.path(), &clock);
+        let client = session_client(1);
+        store
+            .start_session(&client, Duration::from_secs(100), GrantReason::RightAnswer)
             .expect("stored");
-        assert_eq!(store.session_expiry(&client.device, 150), Some(200));
-        assert_eq!(store.session_expiry(&client.device, 200), None);
-        store.prune(201, 0).expect("pruned");
+        clock.advance(50);
+        assert_eq!(remaining(&store, &client), Some(50));
+        assert!(store.take_ended_sessions().expect("read").is_empty());
+        clock.advance(50);
+        assert_eq!(remaining(&store, &client), None);
+        let ended = store.take_ended_sessions().expect("read");
+        assert_eq!(ended.len(), 1);
+        assert_eq!(ended[0].mac, client.mac);
         let count: i64 = store
             .writer()
             .query_row("SELECT count(*) FROM sessions", [], |row| row.get(0))
             .expect("count");
-        assert_eq!(count, 0);
+        assert_eq!(count, 0, "no raw address is kept after the session");
+    }
+
+    #[test]
+    fn wall_clock_jump_neither_ends_nor_extends() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(FakeClock::new(1_000_000, 100));
+        let store = fake_store(dir.path(), &clock);
+        let client = session_client(2);
+        store
+            .start_session(&client, Duration::from_secs(3600), GrantReason::RightAnswer)
+            .expect("stored");
+        clock
+            .wall
+            .store(1_000_000 + 365 * 86_400, std::sync::atomic::Ordering::SeqCst);
+        clock.boot.store(160, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(
+            remaining(&store, &client),
+            Some(3540),
+            "a year's jump forward ends nothing"
+        );
+        clock.wall.store(10, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(
+            remaining(&store, &client),
+            Some(3540),
+            "a jump back to 1970 extends nothing"
+        );
+        drop(store);
+        let store = fake_store(dir.path(), &clock);
+        assert_eq!(
+            remaining(&store, &client),
+            Some(3540),
+            "a restart in the same boot keeps the time left"
+        );
+    }
+
+    #[test]
+    fn reboot_rebases_on_the_wall_clock() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(FakeClock::new(1_000_000, 100));
+        let store = fake_store(dir.path(), &clock);
+        let on_time = session_client(3);
+        let ended = session_client(4);
+        store
+            .start_session(&on_time, Duration::from_secs(3600), GrantReason::RightAnswer)
+            .expect("stored");
+        store
+            .start_session(&ended, Duration::from_secs(60), GrantReason::RightAnswer)
+            .expect("stored");
+        drop(store);
+
+        clock.reboot(1_000_000 + 600, 20);
+        let store = fake_store(dir.path(), &clock);
+        assert_eq!(
+            remaining(&store, &on_time),
+            Some(3000),
+            "ten minutes passed by the wall clock"
+        );
+        assert_eq!(
+            remaining(&store, &ended),
+            None,
+            "a session that ended while down is not restored"
+        );
+        let live = store.live_sessions().expect("read");
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].remaining, Duration::from_secs(3000));
+    }
+
+    #[test]
+    fn reboot_before_ntp_keeps_customers_online() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(FakeClock::new(1_000_000, 100));
+        let store = fake_store(dir.path(), &clock);
+        let client = session_client(5);
+        store
+            .start_session(&client, Duration::from_secs(3600), GrantReason::RightAnswer)
+            .expect("stored");
+        drop(store);
+        // The router boots with its clock at 1970: the time that passed cannot be known.
+        clock.reboot(30, 15);
+        let store = fake_store(dir.path(), &clock);
+        assert_eq!(
+            remaining(&store, &client),
+            Some(3600),
+            "restored with its length, not cut off"
+        );
     }
 
     #[test]

@@ -175,13 +175,13 @@ async fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&s
     let user_agent = header_text(request, header::USER_AGENT).unwrap_or("");
     let probe = probes::classify(path, user_agent);
 
-    if session_expiry(visit).is_some() && state.firewall.enforces() {
+    if session_remaining(visit).is_some() && state.firewall.enforces() {
         // The kernel redirected a device the store still counts as online: its idle timeout
         // ran out. End the session so that the splash asks again instead of saying "online".
         if let Err(error) = sessions::end_idle(state, &visit.client.device).await {
             tracing::error!(%error, device = %visit.client.device, "failed to end an idle session");
         }
-    } else if session_expiry(visit).is_some() {
+    } else if session_remaining(visit).is_some() {
         // Only reached when the firewall does not hold devices back (the logging firewall);
         // answer probes as the internet would so the OS sees it is online.
         return match probe {
@@ -240,18 +240,15 @@ fn back_to_splash(visit: &Visit<'_>) -> Reply {
     respond::redirect(&location, visit.lang, body)
 }
 
-fn session_expiry(visit: &Visit<'_>) -> Option<i64> {
-    visit
-        .state
-        .store
-        .session_expiry(&visit.client.device, now_seconds())
+fn session_remaining(visit: &Visit<'_>) -> Option<std::time::Duration> {
+    visit.state.store.session_remaining(&visit.client.device)
 }
 
 /// `GET /`: the splash for a device not yet allowed, the status page for one that is.
 fn splash(visit: &Visit<'_>) -> Reply {
     let url = visit.original_url();
-    if let Some(expires) = session_expiry(visit) {
-        return online_page(visit, expires, url, None);
+    if let Some(remaining) = session_remaining(visit) {
+        return online_page(visit, remaining, url, None);
     }
     let pinned = visit
         .param("notice")
@@ -473,7 +470,7 @@ fn token_rejected(visit: &Visit<'_>, error: TokenError) -> Reply {
 /// Lets the device through, then answers with the online page and closes the connection.
 async fn grant(visit: &Visit<'_>, reason: GrantReason, url: String, feedback: FeedbackView) -> Reply {
     match sessions::grant(visit.state, &visit.client, reason).await {
-        Ok(expires) => respond::close(online_page(visit, expires, url, Some(feedback))),
+        Ok(length) => respond::close(online_page(visit, length, url, Some(feedback))),
         Err(_) => {
             // Logged and counted by `sessions::grant`; never a false "you are online".
             let retry = format!("/?lang={}", visit.lang);
@@ -486,14 +483,21 @@ async fn grant(visit: &Visit<'_>, reason: GrantReason, url: String, feedback: Fe
     }
 }
 
-fn online_page(visit: &Visit<'_>, expires: i64, url: String, feedback: Option<FeedbackView>) -> Reply {
+fn online_page(
+    visit: &Visit<'_>,
+    remaining: std::time::Duration,
+    url: String,
+    feedback: Option<FeedbackView>,
+) -> Reply {
+    let seconds = i64::try_from(remaining.as_secs()).unwrap_or(0);
+    let expires = now_seconds().saturating_add(seconds);
     let timezone = visit.live.config.site.timezone;
     let until = match timezone.timestamp_opt(expires, 0).single() {
         Some(local) => {
             let time = local.format("%H:%M").to_string();
             let date = local.format("%d/%m/%Y").to_string();
             let offset = local.format("%:z").to_string();
-            let minutes = ((expires - now_seconds()).max(0) / 60).to_string();
+            let minutes = (seconds / 60).to_string();
             visit.text(
                 "online-until",
                 &[
@@ -548,9 +552,9 @@ fn privacy(visit: &Visit<'_>) -> Reply {
 fn captive_api(visit: &Visit<'_>) -> Reply {
     let portal_url = format!("{}/", visit.live.config.portal.url);
     let mut body = serde_json::json!({ "captive": true, "user-portal-url": portal_url });
-    if let Some(expires) = session_expiry(visit) {
+    if let Some(remaining) = session_remaining(visit) {
         body["captive"] = false.into();
-        body["seconds-remaining"] = (expires - now_seconds()).max(0).into();
+        body["seconds-remaining"] = remaining.as_secs().into();
         body["can-extend-session"] = false.into();
     }
     respond::fixed(
