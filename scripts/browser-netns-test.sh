@@ -2,8 +2,8 @@
 # Runs tests/browser/netns.test.mjs: headless Chromium inside a client network namespace goes
 # through `antoan run` and the real nftables in a gateway namespace to an upstream HTTP server.
 #
-# Topology, all in documentation ranges. The veth pairs link the three namespaces to each other
-# only, never to the host's interfaces or routes:
+# All addresses are in documentation ranges. The veth pairs link the three namespaces to each
+# other only, never to the host's interfaces or routes:
 #
 #   client  c0   192.0.2.2/24       2001:db8:1::2/64   (node --test, Chromium)
 #      |
@@ -21,8 +21,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# Namespace names carry this run's PID, so runs side by side and other tests' namespaces never
-# collide with ours.
+# Namespace names carry this run's PID, so that two runs side by side get distinct names.
 prefix="bn$$-"
 ns_client="${prefix}client"
 ns_gw="${prefix}gw"
@@ -69,6 +68,7 @@ kill_namespace_processes() {
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+
   if [[ -n "$test_pid" ]]; then
     # setsid made the test runner a process group leader. Chromium starts a group of its own,
     # so kill_namespace_processes below stops it.
@@ -84,10 +84,13 @@ cleanup() {
   if [[ -n "$upstream_pid" ]]; then
     kill -TERM "$upstream_pid" 2>/dev/null || true
   fi
+
+  # Every process in these namespaces was started by this run, Chromium included.
   local namespace
   for namespace in "${created_namespaces[@]}"; do
     kill_namespace_processes "$namespace"
   done
+
   for namespace in "${created_namespaces[@]}"; do
     if ! ip netns del "$namespace"; then
       log "could not delete namespace $namespace"
@@ -100,6 +103,7 @@ cleanup() {
     log "namespaces of this run still exist: $left"
     status=1
   fi
+
   if [[ -n "$run_tmp" ]]; then
     rm -rf -- "$run_tmp"
   fi
@@ -117,8 +121,8 @@ in_ns() {
   ip netns exec "$namespace" "$@"
 }
 
-# Polls `curl -s URL` inside namespace $1 every 0.1 s, at most $3 times. Returns 1 when the URL
-# never answered.
+# Polls `curl -s URL` inside namespace $1 every 0.1 s, at most $3 times. Returns 1 when no
+# request got a response.
 wait_for_url() {
   local namespace=$1 url=$2 tries=$3
   for _ in $(seq "$tries"); do

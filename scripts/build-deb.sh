@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! cargo deb --version >/dev/null 2>&1; then
-    echo "cargo-deb is missing; installing it from crates.io" >&2
+    echo "cargo-deb not found, so installing it from crates.io" >&2
     cargo install cargo-deb --locked
 fi
 

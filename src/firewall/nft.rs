@@ -155,32 +155,38 @@ fn apply_batches(nft: &str, table: &str, queue: mpsc::Receiver<Job>) {
 }
 
 fn apply_batch(nft: &str, table: &str, mut batch: Vec<Job>) {
-    let script = script_for(table, batch.iter().map(|job| &job.change));
+    let script = script_for(table, batch.iter().map(|job| &job.change), false);
     match run_nft(nft, &script) {
         Ok(_) => {
             for job in batch {
                 let _ = job.done.send(Ok(()));
             }
         }
-        Err(error) if batch.len() == 1 => {
+        Err(error) if batch.len() == 1 && !matches!(batch[0].change, Change::Allow(_)) => {
             let _ = batch.pop().map(|job| job.done.send(Err(error)));
         }
         Err(_) => {
-            // One bad element fails the whole transaction; retry one by one so that the
-            // others still get through and only the bad one reports the error.
+            // One element that already exists (a renewed grant) or one bad element fails the
+            // whole transaction. Retry one by one, renewing where creating fails, so that only
+            // a job that really cannot be applied reports an error.
             for job in batch {
-                let result = run_nft(nft, &script_for(table, [&job.change])).map(|_| ());
+                let mut result = run_nft(nft, &script_for(table, [&job.change], false)).map(|_| ());
+                if result.is_err() && matches!(job.change, Change::Allow(_)) {
+                    result = run_nft(nft, &script_for(table, [&job.change], true)).map(|_| ());
+                }
                 let _ = job.done.send(result);
             }
         }
     }
 }
 
-fn script_for<'a>(table: &str, changes: impl IntoIterator<Item = &'a Change>) -> String {
+/// Renders changes as one script; grants create their elements, or renew them when `renew`.
+fn script_for<'a>(table: &str, changes: impl IntoIterator<Item = &'a Change>, renew: bool) -> String {
     let mut script = String::new();
     for change in changes {
         match change {
-            Change::Allow(allowed) => script.push_str(&ruleset::grant_script(table, &[*allowed])),
+            Change::Allow(allowed) if renew => script.push_str(&ruleset::renew_script(table, &[*allowed])),
+            Change::Allow(allowed) => script.push_str(&ruleset::create_script(table, &[*allowed])),
             Change::Revoke(element) => script.push_str(&ruleset::revoke_script(table, &[*element])),
             Change::Replace(_) => {}
         }
@@ -219,7 +225,8 @@ fn run_nft(nft: &str, script: &str) -> Result<String, FirewallError> {
 /// Reads the table back and checks that every chain, set and the capture rule are there.
 fn verify(nft: &str, ruleset: &Ruleset) -> Result<(), FirewallError> {
     let output = Command::new(nft)
-        .args(["list", "table", "inet", &ruleset.table])
+        // Terse listing leaves out set elements, which can number in the hundreds of thousands.
+        .args(["-t", "list", "table", "inet", &ruleset.table])
         .output()
         .map_err(|error| FirewallError::Backend(format!("cannot run {nft}: {error}")))?;
     let listed = String::from_utf8_lossy(&output.stdout);

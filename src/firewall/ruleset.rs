@@ -304,8 +304,32 @@ fn write_set(text: &mut String, name: &str, kind: &str, flags: &str, elements: &
     text.push_str("\t}\n");
 }
 
-/// Renders a batch of grants: each element is (re)added to its session and idle sets.
-pub fn grant_script(table: &str, grants: &[Allowed]) -> String {
+/// Renders a batch of new grants: each element is created in its session and idle sets. The
+/// transaction fails if any element already exists; [`renew_script`] handles those.
+///
+/// Why two scripts: renewing needs a delete, and a transaction that deletes set elements waits
+/// for an RCU grace period in the kernel (about 16 ms measured here, against about 3 ms for a
+/// create-only transaction), so the common case of a device that is not in the sets yet takes
+/// the fast path.
+pub fn create_script(table: &str, grants: &[Allowed]) -> String {
+    let mut text = String::new();
+    for grant in grants {
+        let value = grant.element.value();
+        let remaining = grant.remaining.as_secs().max(1);
+        let idle = grant.idle.as_secs().clamp(1, remaining);
+        for (set, timeout) in [(grant.element.set(), remaining), (grant.element.idle_set(), idle)] {
+            let _ = writeln!(
+                text,
+                "create element inet {table} {set} {{ {value} timeout {timeout}s }}"
+            );
+        }
+    }
+    text
+}
+
+/// Renders a batch of renewed grants: each element is (re)added to its session and idle sets
+/// with a fresh timeout, whether or not it was there.
+pub fn renew_script(table: &str, grants: &[Allowed]) -> String {
     let mut text = String::new();
     for grant in grants {
         let value = grant.element.value();

@@ -55,7 +55,10 @@ const CHROMIUM_ARGS = [
     .join(', ')}`,
 ];
 
-/** Returns the URL's host without the brackets of an IPv6 literal: the resolver rules match that form. */
+/**
+ * Returns the URL's host without the brackets of an IPv6 literal. Chromium 156 matches
+ * `EXCLUDE` patterns against that form: `EXCLUDE [2001:db8:2::2]` left the literal unresolved.
+ */
 function bareHost(url) {
   return url.hostname.replace(/^\[(.*)\]$/, '$1');
 }
@@ -207,7 +210,7 @@ describe('gateway in network namespaces', { timeout: TEST_TIMEOUT * 6 }, () => {
     await screenshot(page, 'netns-splash.png');
   });
 
-  it('held-back HTTPS fails fast', { timeout: TEST_TIMEOUT }, async () => {
+  it('held-back HTTPS fails fast', { timeout: TEST_TIMEOUT }, async (t) => {
     // A second tab, so the splash stays open in the first one for the next test.
     const tab = await context.newPage();
     try {
@@ -219,6 +222,7 @@ describe('gateway in network namespaces', { timeout: TEST_TIMEOUT * 6 }, () => {
       const elapsed = performance.now() - started;
 
       assert.ok(error, `expected the navigation to ${UPSTREAM_HTTPS_URL.href} to fail while held back`);
+      t.diagnostic(`${UPSTREAM_HTTPS_URL.href} failed after ${Math.round(elapsed)} ms: ${error.message.split('\n')[0]}`);
       assert.match(error.message, /net::ERR_CONNECTION_(RESET|REFUSED)/,
         `expected a connection reset or refused error, got: ${error.message}`);
       assert.ok(elapsed < FAST_FAILURE_MS,
@@ -240,6 +244,9 @@ describe('gateway in network namespaces', { timeout: TEST_TIMEOUT * 6 }, () => {
     await screenshot(page, 'netns-online.png');
   });
 
+  // NOTE: Chromium may reuse its keep-alive connection to the upstream host from the first test,
+  // which conntrack still sends to the portal. antoan then ends the new session as idle, so this
+  // test and the next fail on some runs until the portal handles such requests.
   it('IPv4 HTTP reaches upstream after the check', { timeout: TEST_TIMEOUT }, async () => {
     const response = await page.goto(UPSTREAM_URL.href, { waitUntil: 'load' });
 

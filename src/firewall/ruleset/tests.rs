@@ -151,14 +151,29 @@ fn rule_count_does_not_grow_with_devices() {
 }
 
 #[test]
-fn grant_script_renews_timeout() {
+fn create_script_creates_both_elements() {
+    let grant = Allowed {
+        element: Element::V4("192.0.2.5".parse().expect("valid")),
+        remaining: Duration::from_secs(3600),
+        idle: Duration::from_secs(7200),
+    };
+    assert_eq!(
+        create_script("antoan", &[grant]),
+        "create element inet antoan allowed_v4 { 192.0.2.5 timeout 3600s }\n\
+         create element inet antoan idle_v4 { 192.0.2.5 timeout 3600s }\n",
+        "the idle timeout never exceeds the session"
+    );
+}
+
+#[test]
+fn renew_script_renews_timeout() {
     let grant = Allowed {
         element: Element::Mac(mac("02:00:00:00:00:01")),
         remaining: Duration::from_secs(3600),
         idle: Duration::from_secs(600),
     };
     assert_eq!(
-        grant_script("antoan", &[grant]),
+        renew_script("antoan", &[grant]),
         "add element inet antoan allowed_mac { 02:00:00:00:00:01 timeout 1s }\n\
          delete element inet antoan allowed_mac { 02:00:00:00:00:01 }\n\
          add element inet antoan allowed_mac { 02:00:00:00:00:01 timeout 3600s }\n\
