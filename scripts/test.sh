@@ -35,13 +35,18 @@ cargo test 2>&1 | tee "$log_dir/cargo.log"
 echo "== browser test"
 bash scripts/browser-test.sh 2>&1 | tee "$log_dir/browser.log"
 
+echo "== browser test through the gateway in network namespaces"
+bash scripts/browser-netns-test.sh 2>&1 | tee "$log_dir/browser-netns.log"
+
 passed=0
 failed=0
 while read -r count; do passed=$((passed + count)); done < <(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log_dir/cargo.log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 while read -r count; do failed=$((failed + count)); done < <(grep -oE '[0-9]+ failed;' "$log_dir/cargo.log" | grep -oE '[0-9]+')
-browser_passed=$(grep -E '^# pass [0-9]+' "$log_dir/browser.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
-browser_failed=$(grep -E '^# fail [0-9]+' "$log_dir/browser.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
-passed=$((passed + browser_passed))
-failed=$((failed + browser_failed))
+for log in browser browser-netns; do
+    browser_passed=$(grep -E '^# pass [0-9]+' "$log_dir/$log.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+    browser_failed=$(grep -E '^# fail [0-9]+' "$log_dir/$log.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+    passed=$((passed + browser_passed))
+    failed=$((failed + browser_failed))
+done
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

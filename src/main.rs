@@ -99,6 +99,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("ANTOAN_LOG").unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal, never in journald or syslog.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
     match cli.command {

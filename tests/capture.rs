@@ -93,6 +93,16 @@ async fn every_os_probe_redirected_to_splash() {
 }
 
 #[tokio::test]
+async fn captured_keepalive_connection_closed() {
+    let portal = TestPortal::start("").await;
+    // No `Connection: close` from the client: the server must close on its own.
+    let request = b"GET /generate_204 HTTP/1.1\r\nHost: connectivitycheck.gstatic.com\r\n\r\n";
+    let response = send(portal.portal(), request).await;
+    assert_eq!(response.status, 302);
+    assert_eq!(response.header("connection"), Some("close"));
+}
+
+#[tokio::test]
 async fn apple_http10_close_probe_redirected() {
     let portal = TestPortal::start("").await;
     let request = b"GET /hotspot-detect.html HTTP/1.0\r\nHost: captive.apple.com\r\nConnection: close\r\nUser-Agent: CaptiveNetworkSupport-481 wispr\r\n\r\n";

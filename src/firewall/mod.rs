@@ -23,6 +23,9 @@ pub enum FirewallError {
     Stopped,
 }
 
+/// A blocking check run on a blocking thread; see [`Firewall::presence_check`].
+pub type PresenceCheck = Box<dyn FnOnce() -> Option<bool> + Send>;
+
 /// The outcome of a firewall change, delivered once it is in force (or has failed).
 pub type Pending = oneshot::Receiver<Result<(), FirewallError>>;
 
@@ -43,6 +46,14 @@ pub trait Firewall: Send + Sync {
     /// with a stored session means the kernel dropped it (idle timeout), not that it is online.
     fn enforces(&self) -> bool {
         false
+    }
+
+    /// Returns a blocking check of whether the kernel still lets `client` through (both its
+    /// session and idle elements present), or `None` when this firewall cannot tell. The check
+    /// returns `None` when it fails.
+    fn presence_check(&self, client: &Client) -> Option<PresenceCheck> {
+        let _ = client;
+        None
     }
 
     /// Replaces the whole rule set with the one `build` returns, in order with queued grants.

@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::ruleset::{self, Allowed, Element, Ruleset};
-use super::{Firewall, FirewallError, Pending};
+use super::{Firewall, FirewallError, Pending, PresenceCheck};
 use crate::identity::Client;
 
 enum Change {
@@ -97,6 +97,33 @@ impl Firewall for NftFirewall {
 
     fn enforces(&self) -> bool {
         true
+    }
+
+    fn presence_check(&self, client: &Client) -> Option<PresenceCheck> {
+        let element = Element::for_client(client.ip, client.mac);
+        let (nft, table) = (self.nft.clone(), self.table.clone());
+        Some(Box::new(move || {
+            let present = |set: &str| {
+                let output = Command::new(&nft)
+                    .args([
+                        "get",
+                        "element",
+                        "inet",
+                        &table,
+                        set,
+                        &format!("{{ {} }}", element.value()),
+                    ])
+                    .output()
+                    .ok()?;
+                if output.status.success() {
+                    return Some(true);
+                }
+                // nft reports a missing element as ENOENT; anything else is not an answer.
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                stderr.contains("No such file or directory").then_some(false)
+            };
+            Some(present(element.set())? && present(element.idle_set())?)
+        }))
     }
 
     fn reconfigure(&self, build: Box<dyn FnOnce() -> Ruleset + Send>) -> Pending {

@@ -35,7 +35,7 @@ impl Element {
     }
 
     /// The session set of this kind of element; its idle set has the `idle_` prefix instead.
-    fn set(&self) -> &'static str {
+    pub fn set(&self) -> &'static str {
         match self {
             Element::Mac(_) => "allowed_mac",
             Element::V4(_) => "allowed_v4",
@@ -43,7 +43,7 @@ impl Element {
         }
     }
 
-    fn idle_set(&self) -> &'static str {
+    pub fn idle_set(&self) -> &'static str {
         match self {
             Element::Mac(_) => "idle_mac",
             Element::V4(_) => "idle_v4",
@@ -51,7 +51,8 @@ impl Element {
         }
     }
 
-    fn value(&self) -> String {
+    /// The element as nft writes it.
+    pub fn value(&self) -> String {
         match self {
             Element::Mac(mac) => mac.to_string(),
             Element::V4(ip) => ip.to_string(),

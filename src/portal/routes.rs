@@ -176,9 +176,17 @@ async fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&s
     let probe = probes::classify(path, user_agent);
 
     if session_remaining(visit).is_some() && state.firewall.enforces() {
-        // The kernel redirected a device the store still counts as online: its idle timeout
-        // ran out. End the session so that the splash asks again instead of saying "online".
-        if let Err(error) = sessions::end_idle(state, &visit.client.device).await {
+        // The kernel redirected a device the store counts as online. Either its idle element ran
+        // out, or this connection was redirected before the grant and conntrack keeps it so.
+        // Only the kernel knows which; end the session only when it says the device is out.
+        let check = state.firewall.presence_check(&visit.client);
+        let present = match check {
+            Some(check) => tokio::task::spawn_blocking(check).await.ok().flatten(),
+            None => None,
+        };
+        if present == Some(false)
+            && let Err(error) = sessions::end_idle(state, &visit.client.device).await
+        {
             tracing::error!(%error, device = %visit.client.device, "failed to end an idle session");
         }
     } else if session_remaining(visit).is_some() {
@@ -223,7 +231,9 @@ async fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&s
         },
         None,
     );
-    respond::redirect(&location, visit.lang, body)
+    // A captured connection stays redirected by conntrack even after a grant, so it is closed
+    // rather than kept alive for requests that should go to the internet.
+    respond::close(respond::redirect(&location, visit.lang, body))
 }
 
 /// Redirects a portal request that has no page of its own to the splash.

@@ -244,9 +244,9 @@ describe('gateway in network namespaces', { timeout: TEST_TIMEOUT * 6 }, () => {
     await screenshot(page, 'netns-online.png');
   });
 
-  // NOTE: Chromium may reuse its keep-alive connection to the upstream host from the first test,
-  // which conntrack still sends to the portal. antoan then ends the new session as idle, so this
-  // test and the next fail on some runs until the portal handles such requests.
+  // Chromium could reuse a keep-alive connection to the upstream host from the first test, which
+  // conntrack still sends to the portal. antoan closes captured connections and asks the kernel
+  // before ending a session as idle, so this must pass on every run.
   it('IPv4 HTTP reaches upstream after the check', { timeout: TEST_TIMEOUT }, async () => {
     const response = await page.goto(UPSTREAM_URL.href, { waitUntil: 'load' });
 
