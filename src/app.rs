@@ -24,6 +24,7 @@ use crate::secret::{self, SecretError};
 use crate::sessions;
 use crate::splash::SplashFiles;
 use crate::store::{Store, StoreError};
+use crate::tls::{self, TlsError, TlsSlot};
 use crate::token::TokenSigner;
 
 /// Why the portal could not start.
@@ -39,6 +40,9 @@ pub enum StartError {
     /// The firewall could not be set up.
     #[error(transparent)]
     Firewall(#[from] FirewallError),
+    /// The HTTPS listener's certificate or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// The control socket could not be created.
     #[error("cannot create control socket {path}: {source}")]
     Control {
@@ -88,6 +92,8 @@ pub fn load_splash(config: &Config, catalog: &Arc<Catalog>) -> Result<Splash, Ve
 pub struct Running {
     pub portal_address: SocketAddr,
     pub admin_address: SocketAddr,
+    /// The HTTPS listener's address, when configured.
+    pub https_address: Option<SocketAddr>,
     pub state: Arc<PortalState>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -121,7 +127,15 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
     let secrets = secret::load_or_create(&config.state.dir)?;
     let (firewall, neighbours) = start_firewall(&config, &store)?;
 
+    let tls = match &config.portal.https {
+        Some(https) => Some(Arc::new(TlsSlot::new(tls::load(&https.certificate, &https.key)?))),
+        None => None,
+    };
     let portal_listener = bind(config.portal.listen).await?;
+    let https_listener = match &config.portal.https {
+        Some(https) => Some(bind(https.listen).await?),
+        None => None,
+    };
     let admin_listener = bind(config.admin.listen).await?;
     let control_path = config.state.control_socket.clone();
     let control_listener = control::bind(&control_path).map_err(|source| StartError::Control {
@@ -145,13 +159,26 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
         DeviceKey::new(secrets.device_key),
         firewall,
         neighbours,
+        tls.clone(),
     ));
 
     let (shutdown, receiver) = watch::channel(false);
-    let tasks = vec![
+    let mut https_address = None;
+    let mut tasks = Vec::new();
+    if let (Some(listener), Some(https)) = (https_listener, &state.live().config.portal.https) {
+        https_address = Some(local_address(&listener, https.listen)?);
+        tasks.push(tokio::spawn(portal::serve_portal(
+            listener,
+            Arc::clone(&state),
+            tls,
+            receiver.clone(),
+        )));
+    }
+    tasks.extend([
         tokio::spawn(portal::serve_portal(
             portal_listener,
             Arc::clone(&state),
+            None,
             receiver.clone(),
         )),
         tokio::spawn(portal::serve_admin(
@@ -165,11 +192,12 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
             receiver.clone(),
         )),
         tokio::spawn(maintain(Arc::clone(&state), receiver)),
-    ];
+    ]);
     tracing::info!(portal = %portal_address, admin = %admin_address, notices = state.live().content.notices().len(), firewall = state.firewall.name(), "antoan started");
     Ok(Running {
         portal_address,
         admin_address,
+        https_address,
         state,
         shutdown,
         tasks,
@@ -337,6 +365,18 @@ pub async fn reload(state: &Arc<PortalState>, catalog: &Arc<Catalog>) -> Result<
     }
 
     let splash = load_splash(&config, catalog).map_err(ReloadError::Problems)?;
+    let certificate = match (&config.portal.https, &state.tls) {
+        (Some(https), Some(_)) => Some(tls::load(&https.certificate, &https.key).map_err(|error| {
+            ReloadError::Problems(vec![
+                Problem::new(&config.path, None, "check-config-tls").arg("error", error),
+            ])
+        })?),
+        (Some(_), None) | (None, Some(_)) => {
+            tracing::warn!("turning the HTTPS listener on or off needs a restart");
+            None
+        }
+        (None, None) => None,
+    };
     if config.firewall.backend == FirewallBackend::Nftables {
         let for_worker = Arc::clone(state);
         let new_config = config.clone();
@@ -352,6 +392,10 @@ pub async fn reload(state: &Arc<PortalState>, catalog: &Arc<Catalog>) -> Result<
             .reconfigure(build)
             .await
             .unwrap_or(Err(FirewallError::Stopped))?;
+    }
+    if let (Some(certificate), Some(slot)) = (certificate, &state.tls) {
+        slot.replace(certificate);
+        tracing::info!("TLS certificate reloaded");
     }
     let notices = splash.content.notices().len();
     state.replace_live(Live::new(

@@ -60,6 +60,18 @@ pub struct PortalConfig {
     pub header_read_timeout: Duration,
     /// Longest life of one connection, keep-alive included.
     pub connection_lifetime: Duration,
+    /// The optional HTTPS listener.
+    pub https: Option<HttpsConfig>,
+}
+
+/// `[portal]` https_* and tls_* keys: the HTTPS listener for the splash and the RFC 8908 API.
+#[derive(Debug, Clone)]
+pub struct HttpsConfig {
+    pub listen: SocketAddr,
+    /// Base URL with the DNS name the certificate is for, such as `https://portal.example.vn`.
+    pub url: String,
+    pub certificate: PathBuf,
+    pub key: PathBuf,
 }
 
 /// `[quiz]`: the one-question check.
@@ -170,6 +182,10 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "max_connections_per_client",
             "header_read_timeout",
             "connection_lifetime",
+            "https_listen",
+            "https_url",
+            "tls_certificate",
+            "tls_key",
         ],
     ),
     ("quiz", &["max_wrong_answers", "question_lifetime"]),
@@ -390,6 +406,7 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         max_connections_per_client,
         header_read_timeout: read_duration(reader, "portal", "header_read_timeout", 10),
         connection_lifetime: read_duration(reader, "portal", "connection_lifetime", 120),
+        https: read_https(reader),
     };
 
     let quiz = QuizConfig {
@@ -433,6 +450,45 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         firewall,
         hooks,
     }
+}
+
+fn read_https(reader: &mut Reader<'_>) -> Option<HttpsConfig> {
+    let listen: Option<SocketAddr> = reader.get("portal", "https_listen", None);
+    let url: Option<String> = reader.get("portal", "https_url", None);
+    let certificate: Option<String> = reader.get("portal", "tls_certificate", None);
+    let key: Option<String> = reader.get("portal", "tls_key", None);
+    let listen = listen?;
+    let mut missing = |key: &str, value: &Option<String>| {
+        if value.as_deref().is_none_or(str::is_empty) {
+            let line = reader.line_of("portal", "https_listen");
+            reader.problems.push(
+                Problem::new(reader.path, line, "check-config-https-needs")
+                    .arg("key", format!("portal.{key}")),
+            );
+            return true;
+        }
+        false
+    };
+    let incomplete =
+        missing("https_url", &url) | missing("tls_certificate", &certificate) | missing("tls_key", &key);
+    if incomplete {
+        return None;
+    }
+    let url = url.unwrap_or_default();
+    let valid_url = url::Url::parse(&url)
+        .is_ok_and(|parsed| parsed.scheme() == "https" && parsed.domain().is_some() && parsed.path() == "/");
+    if !valid_url {
+        reader
+            .invalid("portal", "https_url", "check-config-https-url")
+            .args
+            .push(("value", url.clone()));
+    }
+    Some(HttpsConfig {
+        listen,
+        url: url.trim_end_matches('/').to_string(),
+        certificate: resolve(reader.path, &certificate.unwrap_or_default()),
+        key: resolve(reader.path, &key.unwrap_or_default()),
+    })
 }
 
 #[derive(serde::Deserialize)]

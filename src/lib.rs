@@ -20,6 +20,7 @@
 //! - [`neighbours`]: the kernel neighbour table, for client MAC addresses.
 //! - [`pages`]: tera templates and the page models they render.
 //! - [`urls`]: original-URL cleaning and the portal's host names.
+//! - [`tls`]: the HTTPS portal listener's certificate, reloaded on SIGHUP.
 //! - [`metrics`]: the Prometheus registry.
 //! - [`portal`]: the HTTP listeners: capture, splash, answers, API, admin.
 //! - [`control`]: the Unix socket behind `antoan clients`.
@@ -44,5 +45,6 @@ pub mod secret;
 pub mod sessions;
 pub mod splash;
 pub mod store;
+pub mod tls;
 pub mod token;
 pub mod urls;

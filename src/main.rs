@@ -144,13 +144,23 @@ fn check(path: &std::path::Path, catalog: &Arc<Catalog>, lang: Lang) -> ExitCode
         Ok(config) => config,
         Err(problems) => return print_problems(&problems, catalog, lang),
     };
+    let mut problems = Vec::new();
+    if let Some(https) = &config.portal.https
+        && let Err(error) = antoan::tls::load(&https.certificate, &https.key)
+    {
+        problems.push(Problem::new(&config.path, None, "check-config-tls").arg("error", error));
+    }
     match app::load_splash(&config, catalog) {
+        Ok(_) if !problems.is_empty() => print_problems(&problems, catalog, lang),
+        Err(mut splash_problems) => {
+            splash_problems.extend(problems);
+            print_problems(&splash_problems, catalog, lang)
+        }
         Ok(splash) => {
             let count = splash.content.notices().len().to_string();
             println!("{}", catalog.format(lang, "cli-check-ok", &[("notices", &count)]));
             ExitCode::SUCCESS
         }
-        Err(problems) => print_problems(&problems, catalog, lang),
     }
 }
 
@@ -296,6 +306,7 @@ fn report_start_error(error: StartError, catalog: &Catalog, lang: Lang) -> ExitC
         StartError::Secret(error) => ("cli-start-secret", error.to_string()),
         StartError::Store(error) => ("cli-start-store", error.to_string()),
         StartError::Firewall(error) => ("cli-start-firewall", error.to_string()),
+        StartError::Tls(error) => ("cli-start-tls", error.to_string()),
         StartError::Control { path, source } => {
             ("cli-start-control", format!("{}: {source}", path.display()))
         }

@@ -93,6 +93,7 @@ cli-start-secret = Cannot use the secret key file: { $error }
 cli-start-store = Cannot open the state database: { $error }
 cli-start-firewall = Cannot set up the firewall: { $error }
     Check that the nftables package is installed, that antoan runs as root (or with CAP_NET_ADMIN), and that the interfaces in firewall.lan_interfaces exist.
+cli-start-tls = Cannot use the HTTPS listener's TLS certificate: { $error }
 cli-start-bind = Cannot listen on { $error }. Check whether another program uses this port, or choose another address.
 cli-start-control = Cannot create the control socket { $error }. Check write access to its folder (state.control_socket).
 cli-clients-connect = Cannot reach antoan at { $socket }: { $error }
@@ -177,6 +178,12 @@ check-config-url-needed = The portal listens on every address ({ $listen }), so 
     .fix = Add portal.url with the gateway's LAN address, such as url = "http://192.168.1.1:8080/".
 check-config-url = { $key } = “{ $value }” is invalid.
     .fix = Use an http:// or https:// address with only a host and port, such as "http://192.168.1.1:8080/".
+check-config-https-needs = The HTTPS listener is on (portal.https_listen) but { $key } is missing.
+    .fix = Add portal.https_url, portal.tls_certificate and portal.tls_key, or remove portal.https_listen.
+check-config-https-url = { $key } = “{ $value }” is invalid.
+    .fix = Use an https:// address with the DNS name the certificate is for, such as "https://portal.example.vn".
+check-config-tls = The TLS certificate cannot be used: { $error }
+    .fix = Check portal.tls_certificate (a PEM certificate chain) and portal.tls_key (the PEM private key that matches it).
 check-config-backend = Firewall backend “{ $value }” ({ $key }) is not supported.
     .fix = Use "nftables" on a real gateway, or "log" to try antoan out.
 check-config-table = Table name “{ $value }” ({ $key }) is invalid.

@@ -93,6 +93,7 @@ cli-start-secret = Không dùng được tệp khoá bí mật: { $error }
 cli-start-store = Không mở được cơ sở dữ liệu trạng thái: { $error }
 cli-start-firewall = Không thiết lập được tường lửa: { $error }
     Hãy kiểm tra đã cài gói nftables, antoan chạy với quyền root (hoặc CAP_NET_ADMIN), và các giao diện trong firewall.lan_interfaces có tồn tại.
+cli-start-tls = Không dùng được chứng chỉ TLS của cổng HTTPS: { $error }
 cli-start-bind = Không lắng nghe được trên { $error }. Hãy kiểm tra xem có chương trình khác đang dùng cổng này không, hoặc chọn địa chỉ khác.
 cli-start-control = Không tạo được socket điều khiển { $error }. Hãy kiểm tra quyền ghi vào thư mục chứa nó (state.control_socket).
 cli-clients-connect = Không kết nối được tới antoan qua { $socket }: { $error }
@@ -177,6 +178,12 @@ check-config-url-needed = Cổng thông tin lắng nghe trên mọi địa chỉ
     .fix = Thêm portal.url với địa chỉ LAN của gateway, ví dụ url = "http://192.168.1.1:8080/".
 check-config-url = Giá trị { $key } = “{ $value }” không hợp lệ.
     .fix = Dùng một địa chỉ http:// hoặc https:// chỉ gồm máy chủ và cổng, ví dụ "http://192.168.1.1:8080/".
+check-config-https-needs = Đã bật cổng HTTPS (portal.https_listen) nhưng thiếu { $key }.
+    .fix = Thêm portal.https_url, portal.tls_certificate và portal.tls_key, hoặc bỏ portal.https_listen.
+check-config-https-url = Giá trị { $key } = “{ $value }” không hợp lệ.
+    .fix = Dùng địa chỉ https:// với tên miền mà chứng chỉ cấp cho, ví dụ "https://portal.quan-net.vn".
+check-config-tls = Không dùng được chứng chỉ TLS: { $error }
+    .fix = Kiểm tra portal.tls_certificate (chuỗi chứng chỉ PEM) và portal.tls_key (khoá riêng PEM khớp với chứng chỉ).
 check-config-backend = Tường lửa “{ $value }” ({ $key }) không được hỗ trợ.
     .fix = Dùng "nftables" trên gateway thật, hoặc "log" để thử.
 check-config-table = Tên bảng “{ $value }” ({ $key }) không hợp lệ.

@@ -29,6 +29,7 @@ use crate::metrics::Metrics;
 use crate::neighbours::Neighbours;
 use crate::pages::Pages;
 use crate::store::Store;
+use crate::tls::TlsSlot;
 use crate::token::TokenSigner;
 use crate::urls::PortalHosts;
 
@@ -43,7 +44,14 @@ pub struct Live {
 
 impl Live {
     pub fn new(config: Config, content: Content, pages: Pages, assets: BTreeMap<String, Vec<u8>>) -> Live {
-        let hosts = PortalHosts::new(&config.portal.url, &config.portal.hostnames);
+        let mut names = config.portal.hostnames.clone();
+        if let Some(https) = &config.portal.https
+            && let Ok(url) = url::Url::parse(&https.url)
+            && let Some(host) = url.host_str()
+        {
+            names.push(host.to_string());
+        }
+        let hosts = PortalHosts::new(&config.portal.url, &names);
         let assets = assets
             .into_iter()
             .map(|(name, bytes)| (name, Bytes::from(bytes)))
@@ -68,6 +76,8 @@ pub struct PortalState {
     pub firewall: Box<dyn Firewall>,
     pub neighbours: Box<dyn Neighbours>,
     pub metrics: Metrics,
+    /// The HTTPS listener's certificate, when that listener is configured.
+    pub tls: Option<Arc<TlsSlot>>,
     connections: ConnectionCounter,
 }
 
@@ -81,6 +91,7 @@ impl PortalState {
         device_key: DeviceKey,
         firewall: Box<dyn Firewall>,
         neighbours: Box<dyn Neighbours>,
+        tls: Option<Arc<TlsSlot>>,
     ) -> PortalState {
         let metrics = Metrics::new(&live.config.site.id);
         let connections = ConnectionCounter::new(live.config.portal.max_connections_per_client);
@@ -93,6 +104,7 @@ impl PortalState {
             firewall,
             neighbours,
             metrics,
+            tls,
             connections,
         }
     }
@@ -154,10 +166,11 @@ impl Drop for ConnectionSlot {
     }
 }
 
-/// Serves the portal on `listener` until `shutdown` changes.
+/// Serves the portal on `listener` until `shutdown` changes; over TLS when `tls` is given.
 pub async fn serve_portal(
     listener: TcpListener,
     state: Arc<PortalState>,
+    tls: Option<Arc<TlsSlot>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -181,14 +194,29 @@ pub async fn serve_portal(
         };
         let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
+        let tls = tls.as_ref().map(|slot| slot.get());
         tokio::spawn(async move {
-            serve_connection(stream, peer, state).await;
+            match tls {
+                None => serve_connection(stream, peer, state).await,
+                Some(config) => {
+                    let handshake_timeout = state.live().config.portal.header_read_timeout;
+                    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => serve_connection(stream, peer, state).await,
+                        Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                }
+            }
             drop(slot);
         });
     }
 }
 
-async fn serve_connection(stream: tokio::net::TcpStream, peer: SocketAddr, state: Arc<PortalState>) {
+async fn serve_connection<S>(stream: S, peer: SocketAddr, state: Arc<PortalState>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let live = state.live();
     let lifetime = live.config.portal.connection_lifetime;
     let header_timeout = live.config.portal.header_read_timeout;

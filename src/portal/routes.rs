@@ -560,7 +560,13 @@ fn privacy(visit: &Visit<'_>) -> Reply {
 
 /// `GET /api/captive`: the RFC 8908 Captive Portal API.
 fn captive_api(visit: &Visit<'_>) -> Reply {
-    let portal_url = format!("{}/", visit.live.config.portal.url);
+    // RFC 8908 wants an https user-portal-url; the HTTP one stands in when no HTTPS listener
+    // is configured.
+    let portal = &visit.live.config.portal;
+    let portal_url = format!(
+        "{}/",
+        portal.https.as_ref().map_or(&portal.url, |https| &https.url)
+    );
     let mut body = serde_json::json!({ "captive": true, "user-portal-url": portal_url });
     if let Some(remaining) = session_remaining(visit) {
         body["captive"] = false.into();

@@ -129,8 +129,10 @@ impl TestPortal {
 pub fn config_in(dir: &Path, extra: &str) -> Config {
     let source = format!(
         "[site]\nid = \"test-site\"\nname = \"Test\"\n[portal]\nlisten = \"127.0.0.1:0\"\n\
-         hostnames = [\"portal.example.\"]\n{extra}\n[admin]\nlisten = \"127.0.0.1:0\"\n[state]\ndir = {:?}\n",
-        dir.display().to_string()
+         hostnames = [\"portal.example.\"]\n{extra}\n[admin]\nlisten = \"127.0.0.1:0\"\n[state]\ndir = {:?}\n\
+         control_socket = {:?}\n",
+        dir.display().to_string(),
+        dir.join("control.sock").display().to_string()
     );
     let path = dir.join("antoan.toml");
     std::fs::write(&path, &source).expect("config written");
