@@ -116,6 +116,13 @@ impl Running {
         if let Err(error) = self.state.store.flush() {
             tracing::error!(%error, "failed to write rotation history at shutdown");
         }
+        if let Err(error) = self
+            .state
+            .store
+            .save_counters(&self.state.metrics.counter_values())
+        {
+            tracing::error!(%error, "failed to save counters at shutdown");
+        }
     }
 }
 
@@ -150,6 +157,7 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
         // Port 0 was asked for: point redirects at the port the system picked.
         config.portal.url = format!("http://{portal_address}");
     }
+    let version = content_version(&splash.files);
     let live = Live::new(config, splash.content, splash.pages, splash.files.assets);
     let state = Arc::new(PortalState::new(
         live,
@@ -161,6 +169,19 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
         neighbours,
         tls.clone(),
     ));
+
+    state.metrics.set_content_version(&version);
+    match state.store.load_counters() {
+        Ok(counters) => state.metrics.restore_counters(&counters),
+        Err(error) => tracing::error!(%error, "failed to load saved counters; counting from zero"),
+    }
+    if let Err(error) = update_reach_gauges(&state) {
+        tracing::error!(%error, "failed to count devices reached");
+    }
+    state
+        .metrics
+        .devices_online
+        .set(state.store.sessions_online() as i64);
 
     let (shutdown, receiver) = watch::channel(false);
     let mut https_address = None;
@@ -276,8 +297,8 @@ fn local_address(listener: &TcpListener, address: SocketAddr) -> Result<SocketAd
         .map_err(|source| StartError::Bind { address, source })
 }
 
-/// Writes queued views every second, ends expired sessions every 5 seconds and prunes old
-/// state every minute.
+/// Writes queued views every second, ends expired sessions every 5 seconds, saves counters
+/// every 10 seconds, and every minute refreshes the reach gauges and prunes old state.
 async fn maintain(state: Arc<PortalState>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut ticks: u64 = 0;
@@ -292,12 +313,17 @@ async fn maintain(state: Arc<PortalState>, mut shutdown: watch::Receiver<bool>) 
             state.store.flush()?;
             if ticks.is_multiple_of(5) {
                 sessions::end_expired(&state);
+                state
+                    .metrics
+                    .devices_online
+                    .set(state.store.sessions_online() as i64);
+            }
+            if ticks.is_multiple_of(10) {
+                state.store.save_counters(&state.metrics.counter_values())?;
             }
             if ticks.is_multiple_of(60) {
-                let retention = state.live().config.state.history_retention;
-                let now = state.store.clock().wall();
-                let cutoff = now.saturating_sub(i64::try_from(retention.as_secs()).unwrap_or(i64::MAX));
-                state.store.prune(cutoff)?;
+                update_reach_gauges(&state)?;
+                prune(&state)?;
             }
             Ok::<_, StoreError>(())
         })
@@ -308,6 +334,71 @@ async fn maintain(state: Arc<PortalState>, mut shutdown: watch::Receiver<bool>) 
             Err(error) => tracing::error!(%error, "state maintenance task failed"),
         }
     }
+}
+
+/// Sets `antoan_devices_reached` for every period from the store. Run in the background so that
+/// rendering `/metrics` does not depend on the number of devices.
+pub fn update_reach_gauges(state: &PortalState) -> Result<(), StoreError> {
+    let timezone = state.live().config.site.timezone;
+    let today = chrono::Utc::now().with_timezone(&timezone).date_naive();
+    for (period, first_day) in reach_periods(today) {
+        let count = state
+            .store
+            .devices_reached(&first_day.to_string(), &today.to_string())?;
+        state
+            .metrics
+            .devices_reached
+            .with_label_values(&[period])
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+    Ok(())
+}
+
+/// Returns each reach period with its first day, ending `today`.
+pub fn reach_periods(today: chrono::NaiveDate) -> [(&'static str, chrono::NaiveDate); 5] {
+    use chrono::Datelike;
+    let days_back = |days: u64| today.checked_sub_days(chrono::Days::new(days)).unwrap_or(today);
+    let half_start_month = if today.month() <= 6 { 1 } else { 7 };
+    let half_year = chrono::NaiveDate::from_ymd_opt(today.year(), half_start_month, 1).unwrap_or(today);
+    let year = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    [
+        ("1d", today),
+        ("7d", days_back(6)),
+        ("30d", days_back(29)),
+        ("half_year", half_year),
+        ("year", year),
+    ]
+}
+
+fn prune(state: &PortalState) -> Result<(), StoreError> {
+    let live = state.live();
+    let now = state.store.clock().wall();
+    let retention = live.config.state.history_retention;
+    let cutoff = now.saturating_sub(i64::try_from(retention.as_secs()).unwrap_or(i64::MAX));
+    state.store.prune(cutoff)?;
+    let today = chrono::Utc::now()
+        .with_timezone(&live.config.site.timezone)
+        .date_naive();
+    let first_kept = today
+        .checked_sub_days(chrono::Days::new(crate::store::reach::RETENTION_DAYS as u64))
+        .unwrap_or(today);
+    state.store.prune_reach(&first_kept.to_string())
+}
+
+/// Returns a short hash of the notice files, for `antoan_content_info`.
+pub fn content_version(files: &SplashFiles) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for notice in &files.notices {
+        hash.update(notice.path.to_string_lossy().as_bytes());
+        hash.update([0]);
+        hash.update(notice.text.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize()[..6]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Why a reload was rejected; the configuration in force stays.
@@ -397,6 +488,7 @@ pub async fn reload(state: &Arc<PortalState>, catalog: &Arc<Catalog>) -> Result<
         slot.replace(certificate);
         tracing::info!("TLS certificate reloaded");
     }
+    state.metrics.set_content_version(&content_version(&splash.files));
     let notices = splash.content.notices().len();
     state.replace_live(Live::new(
         config,

@@ -43,6 +43,10 @@ pub struct SiteConfig {
     pub name: String,
     /// Time zone for session end times and dates.
     pub timezone: Tz,
+    /// ISO 3166-2 code of the province, such as `VN-HN`; `None` when not set.
+    pub province: Option<String>,
+    /// Name of the province, as coordinators read it.
+    pub province_name: Option<String>,
 }
 
 /// `[portal]`: the HTTP listener that devices reach.
@@ -170,7 +174,7 @@ pub struct FirewallConfig {
 
 /// Known sections and keys, for unknown-key errors and suggestions.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("site", &["id", "name", "timezone"]),
+    ("site", &["id", "name", "timezone", "province", "province_name"]),
     (
         "portal",
         &[
@@ -373,10 +377,29 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
             .push(("value", timezone_name.clone()));
         chrono_tz::Asia::Ho_Chi_Minh
     });
+    let province: Option<String> = reader.get("site", "province", None);
+    let province = province.filter(|code| !code.is_empty());
+    if let Some(code) = &province {
+        let valid = code.len() <= 6
+            && code.starts_with("VN-")
+            && code.len() > 3
+            && code[3..]
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if !valid {
+            reader
+                .invalid("site", "province", "check-config-province")
+                .args
+                .push(("value", code.clone()));
+        }
+    }
+    let province_name: Option<String> = reader.get("site", "province_name", None);
     let site = SiteConfig {
         id: site_id,
         name: reader.get("site", "name", String::new()),
         timezone,
+        province,
+        province_name: province_name.filter(|name| !name.is_empty()),
     };
 
     let listen: SocketAddr = reader.get("portal", "listen", "0.0.0.0:8080".parse().expect("valid address"));

@@ -37,7 +37,9 @@ impl From<&crate::identity::Client> for SessionClient {
 use crate::clock::{Clock, SystemClock};
 use crate::rotation::History;
 
-const SCHEMA_VERSION: i64 = 2;
+pub mod reach;
+
+const SCHEMA_VERSION: i64 = 3;
 /// Past this many cached devices the cache is emptied and refilled from the database on demand.
 const MAX_CACHED_DEVICES: usize = 50_000;
 
@@ -103,6 +105,8 @@ struct Cache {
     histories: HashMap<DeviceId, History>,
     /// Views not yet written, one entry per device and notice with the latest time.
     pending_views: HashMap<(DeviceId, String), i64>,
+    /// Pending reach and per-day totals; see the `reach` module.
+    pending_reach: reach::Pending,
     /// Live sessions: device to the boot-clock second the session ends. Loaded at open,
     /// written through.
     sessions: HashMap<DeviceId, i64>,
@@ -221,9 +225,9 @@ impl Store {
         Ok(history)
     }
 
-    /// Records that `device` was shown `notice` at `time` (Unix seconds); written by the next
-    /// [`Store::flush`].
-    pub fn record_view(&self, device: &DeviceId, notice: &str, time: i64) {
+    /// Records that `device` was shown `notice` (of `topic`) at `time` (Unix seconds) on `day`
+    /// (`YYYY-MM-DD` in the site's time zone); written by the next [`Store::flush`].
+    pub fn record_view(&self, device: &DeviceId, notice: &str, topic: &str, time: i64, day: &str) {
         let mut cache = self.cache();
         if let Some(history) = cache.histories.get_mut(device) {
             history.insert(notice.to_string(), time);
@@ -233,22 +237,44 @@ impl Store {
             .entry((device.clone(), notice.to_string()))
             .or_insert(time);
         *entry = (*entry).max(time);
+        cache.pending_reach.view(device, notice, topic, day);
     }
 
-    /// Writes queued views in one transaction and returns how many rows it wrote.
+    /// Records an answer for the per-day totals that reports read.
+    pub fn record_answer(&self, notice: &str, topic: &str, day: &str, right: bool, first: bool) {
+        self.cache()
+            .pending_reach
+            .answer(notice, topic, day, right, first);
+    }
+
+    /// Writes queued views and totals in one transaction and returns how many views it wrote.
     pub fn flush(&self) -> Result<usize, StoreError> {
-        let views = std::mem::take(&mut self.cache().pending_views);
-        if views.is_empty() {
+        let (views, reach) = {
+            let mut cache = self.cache();
+            (
+                std::mem::take(&mut cache.pending_views),
+                std::mem::take(&mut cache.pending_reach),
+            )
+        };
+        if views.is_empty() && reach.is_empty() {
             return Ok(0);
         }
-        let result = write_views(&mut self.writer(), &views);
+        let result = {
+            let mut writer = self.writer();
+            writer.transaction().and_then(|transaction| {
+                write_views(&transaction, &views)?;
+                reach.write(&transaction)?;
+                transaction.commit()
+            })
+        };
         if let Err(error) = result {
-            // Keep the views for the next try instead of dropping them.
+            // Keep everything for the next try instead of dropping it.
             let mut cache = self.cache();
-            for (key, time) in views {
-                let entry = cache.pending_views.entry(key).or_insert(time);
-                *entry = (*entry).max(time);
+            for (key, time) in views.iter() {
+                let entry = cache.pending_views.entry(key.clone()).or_insert(*time);
+                *entry = (*entry).max(*time);
             }
+            cache.pending_reach.merge(reach);
             return Err(self.sqlite_error(error));
         }
         Ok(views.len())
@@ -388,6 +414,16 @@ impl Store {
         (expires > now).then(|| Duration::from_secs(u64::try_from(expires - now).unwrap_or(0)))
     }
 
+    /// Counts the devices with a live session.
+    pub fn sessions_online(&self) -> usize {
+        let now = self.clock.boot();
+        self.cache()
+            .sessions
+            .values()
+            .filter(|&&expires| expires > now)
+            .count()
+    }
+
     /// Returns the clock sessions are timed with.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
@@ -487,6 +523,26 @@ fn open_checked(path: &Path) -> Result<Connection, StoreError> {
             )
             .map_err(wrap)?;
     }
+    if version < 3 {
+        connection
+            .execute_batch(
+                "BEGIN;
+                 CREATE TABLE IF NOT EXISTS seen_days (
+                     day TEXT NOT NULL, device TEXT NOT NULL, PRIMARY KEY (day, device)) WITHOUT ROWID;
+                 CREATE TABLE IF NOT EXISTS daily (
+                     day TEXT NOT NULL, notice TEXT NOT NULL, topic TEXT NOT NULL,
+                     views INTEGER NOT NULL DEFAULT 0, right_answers INTEGER NOT NULL DEFAULT 0,
+                     wrong_answers INTEGER NOT NULL DEFAULT 0, first_right INTEGER NOT NULL DEFAULT 0,
+                     first_answers INTEGER NOT NULL DEFAULT 0,
+                     PRIMARY KEY (day, notice)) WITHOUT ROWID;
+                 CREATE TABLE IF NOT EXISTS counters (
+                     name TEXT NOT NULL, labels TEXT NOT NULL, value INTEGER NOT NULL,
+                     PRIMARY KEY (name, labels)) WITHOUT ROWID;
+                 PRAGMA user_version = 3;
+                 COMMIT;",
+            )
+            .map_err(wrap)?;
+    }
     Ok(connection)
 }
 
@@ -562,20 +618,17 @@ fn read_history(connection: &Connection, device: &DeviceId) -> Result<History, r
 }
 
 fn write_views(
-    connection: &mut Connection,
+    transaction: &rusqlite::Transaction<'_>,
     views: &HashMap<(DeviceId, String), i64>,
 ) -> Result<(), rusqlite::Error> {
-    let transaction = connection.transaction()?;
-    {
-        let mut statement = transaction.prepare_cached(
-            "INSERT INTO views (device, notice, last_seen) VALUES (?1, ?2, ?3)
-             ON CONFLICT (device, notice) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
-        )?;
-        for ((device, notice), time) in views {
-            statement.execute(params![device.as_str(), notice, time])?;
-        }
+    let mut statement = transaction.prepare_cached(
+        "INSERT INTO views (device, notice, last_seen) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device, notice) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
+    )?;
+    for ((device, notice), time) in views {
+        statement.execute(params![device.as_str(), notice, time])?;
     }
-    transaction.commit()
+    Ok(())
 }
 
 #[cfg(test)]
@@ -595,8 +648,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(dir.path()).expect("opened");
         assert!(store.history(&device(1)).expect("read").is_empty());
-        store.record_view(&device(1), "aaa", 100);
-        store.record_view(&device(1), "bbb", 200);
+        store.record_view(&device(1), "aaa", "passwords", 100, "2026-01-01");
+        store.record_view(&device(1), "bbb", "scams", 200, "2026-01-01");
         assert_eq!(
             store.history(&device(1)).expect("read").get("aaa"),
             Some(&100),

@@ -452,3 +452,52 @@ async fn rotation_history_survives_restart() {
         "a restarted portal remembers what the device has seen"
     );
 }
+
+#[tokio::test]
+async fn counters_and_reach_survive_restart() {
+    let portal = TestPortal::start("").await;
+    let page = parse_splash(&portal.get("/").await.body);
+    let granted = portal
+        .post_form(
+            "/answer",
+            &answer_form(&page.token, portal.right_position(&page), None),
+        )
+        .await;
+    assert!(granted.body.contains("Bạn đã được kết nối internet"));
+    let dir = portal.stop().await;
+
+    let portal = TestPortal::start_in(dir, "").await;
+    let status = portal.get("/api/captive").await;
+    assert_eq!(status.status, 200);
+    let metrics = portal.metrics().await;
+    assert_eq!(
+        metric_value(&metrics, "antoan_grants_total", &[("reason", "right_answer")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric_value(
+            &metrics,
+            "antoan_notice_views_total",
+            &[("notice", &page.notice), ("lang", "vi")]
+        ),
+        Some(1.0),
+        "views continue from their stored totals"
+    );
+    assert_eq!(
+        metric_value(&metrics, "antoan_devices_reached", &[("period", "1d")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric_value(&metrics, "antoan_devices_reached", &[("period", "year")]),
+        Some(1.0)
+    );
+    assert_eq!(metric_value(&metrics, "antoan_devices_online", &[]), Some(1.0));
+    assert!(
+        metrics.contains("antoan_content_info{"),
+        "content version exported"
+    );
+    assert!(
+        metrics.contains("antoan_http_request_duration_seconds_bucket{"),
+        "request latency exported"
+    );
+}

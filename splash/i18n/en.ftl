@@ -75,6 +75,8 @@ privacy-4 = While you are online, your device's IP and MAC addresses are kept fo
 privacy-5 = Each question shown carries a one-time code that expires after { $question_minutes } minutes; antoan keeps the code only until then, so that nobody can use it twice.
 privacy-6 = The figures sent to coordinators are counts only (views, answers, grants) by notice and topic, never an address, a device name or the pages you visit.
 
+privacy-7 = To count the devices reached for the half-yearly and yearly reports, antoan records the days on which a device (by its hash) was shown a notice, and daily totals of views and answers; these records are kept for { $reach_days } days, then deleted.
+
 ## Command line
 
 cli-demo-ready =
@@ -184,6 +186,8 @@ check-config-https-url = { $key } = “{ $value }” is invalid.
     .fix = Use an https:// address with the DNS name the certificate is for, such as "https://portal.example.vn".
 check-config-tls = The TLS certificate cannot be used: { $error }
     .fix = Check portal.tls_certificate (a PEM certificate chain) and portal.tls_key (the PEM private key that matches it).
+check-config-province = Province code “{ $value }” ({ $key }) is invalid.
+    .fix = Use Vietnam's ISO 3166-2 code, such as "VN-HN" (Hanoi) or "VN-SG" (Ho Chi Minh City).
 check-config-backend = Firewall backend “{ $value }” ({ $key }) is not supported.
     .fix = Use "nftables" on a real gateway, or "log" to try antoan out.
 check-config-table = Table name “{ $value }” ({ $key }) is invalid.

@@ -75,6 +75,8 @@ privacy-4 = Khi bạn được vào mạng, địa chỉ IP và MAC của thiế
 privacy-5 = Mỗi câu hỏi hiển thị có một mã dùng một lần, hết hạn sau { $question_minutes } phút; antoan chỉ giữ mã đó đến khi hết hạn để không ai dùng lại được.
 privacy-6 = Các số liệu gửi cho đơn vị điều phối chỉ là số đếm (lượt xem, lượt trả lời, lượt vào mạng) theo lưu ý và chủ đề, không bao giờ có địa chỉ, tên máy hay trang bạn truy cập.
 
+privacy-7 = Để đếm số thiết bị được tiếp cận cho báo cáo sáu tháng và hằng năm, antoan ghi lại những ngày thiết bị (theo mã băm) được xem lưu ý, cùng tổng số lượt xem và trả lời theo ngày; các bản ghi này được giữ { $reach_days } ngày rồi xoá.
+
 ## Dòng lệnh
 
 cli-demo-ready =
@@ -184,6 +186,8 @@ check-config-https-url = Giá trị { $key } = “{ $value }” không hợp l�
     .fix = Dùng địa chỉ https:// với tên miền mà chứng chỉ cấp cho, ví dụ "https://portal.quan-net.vn".
 check-config-tls = Không dùng được chứng chỉ TLS: { $error }
     .fix = Kiểm tra portal.tls_certificate (chuỗi chứng chỉ PEM) và portal.tls_key (khoá riêng PEM khớp với chứng chỉ).
+check-config-province = Mã tỉnh “{ $value }” ({ $key }) không hợp lệ.
+    .fix = Dùng mã ISO 3166-2 của Việt Nam, ví dụ "VN-HN" (Hà Nội) hoặc "VN-SG" (TP. Hồ Chí Minh).
 check-config-backend = Tường lửa “{ $value }” ({ $key }) không được hỗ trợ.
     .fix = Dùng "nftables" trên gateway thật, hoặc "log" để thử.
 check-config-table = Tên bảng “{ $value }” ({ $key }) không hợp lệ.

@@ -25,7 +25,7 @@ use crate::content::Content;
 use crate::firewall::Firewall;
 use crate::i18n::Catalog;
 use crate::identity::DeviceKey;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, SiteLabels};
 use crate::neighbours::Neighbours;
 use crate::pages::Pages;
 use crate::store::Store;
@@ -93,7 +93,14 @@ impl PortalState {
         neighbours: Box<dyn Neighbours>,
         tls: Option<Arc<TlsSlot>>,
     ) -> PortalState {
-        let metrics = Metrics::new(&live.config.site.id);
+        let site = &live.config.site;
+        let unknown = || "unknown".to_string();
+        let metrics = Metrics::new(&SiteLabels {
+            site: site.id.clone(),
+            site_name: site.name.clone(),
+            province: site.province.clone().unwrap_or_else(unknown),
+            province_name: site.province_name.clone().unwrap_or_else(unknown),
+        });
         let connections = ConnectionCounter::new(live.config.portal.max_connections_per_client);
         PortalState {
             live: RwLock::new(Arc::new(live)),

@@ -77,8 +77,37 @@ fn other(lang: Lang) -> Lang {
     }
 }
 
-/// Handles one request from `peer`.
+/// Handles one request from `peer` and records how long it took, by route.
 pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: SocketAddr) -> Reply {
+    let started = std::time::Instant::now();
+    let for_portal = request_host(&request).is_some_and(|host| state.live().hosts.contains(&host));
+    let route = match (for_portal, request.uri().path()) {
+        (false, _) => "capture",
+        (true, "/") => "splash",
+        (true, "/answer") => "answer",
+        (true, "/api/captive") => "api",
+        (true, path) if path.starts_with("/assets/") || path == "/favicon.ico" => "asset",
+        (true, _) => "page",
+    };
+    let reply = dispatch(state, request, peer).await;
+    state
+        .metrics
+        .http_duration
+        .with_label_values(&[route])
+        .observe(started.elapsed().as_secs_f64());
+    reply
+}
+
+/// The host a request names: the authority of an absolute-form target, else the `Host` header.
+fn request_host<B>(request: &Request<B>) -> Option<String> {
+    request
+        .uri()
+        .authority()
+        .map(|authority| authority.as_str().to_string())
+        .or_else(|| header_text(request, header::HOST).map(str::to_string))
+}
+
+async fn dispatch(state: &PortalState, request: Request<Incoming>, peer: SocketAddr) -> Reply {
     let live = state.live();
     let client = state
         .device_key
@@ -107,11 +136,7 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
         query,
     };
 
-    let host = request
-        .uri()
-        .authority()
-        .map(|authority| authority.as_str().to_string())
-        .or_else(|| header_text(&request, header::HOST).map(str::to_string));
+    let host = request_host(&request);
     let for_portal = host
         .as_deref()
         .is_some_and(|host| visit.live.hosts.contains(host));
@@ -309,7 +334,10 @@ fn render_question(
         wrong_so_far,
         visit.live.config.quiz.question_lifetime,
     );
-    state.store.record_view(&visit.client.device, &notice.id, now);
+    let day = today.to_string();
+    state
+        .store
+        .record_view(&visit.client.device, &notice.id, notice.topic.id(), now, &day);
     state
         .metrics
         .notice_views
@@ -427,11 +455,20 @@ async fn answer(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
 
     let right = notice.answers[chosen].right;
     let result = if right { "right" } else { "wrong" };
+    // The first answer of a visit to the splash: no wrong answer came before it on this token chain.
+    let first = claims.wrong_so_far == 0;
+    let attempt = if first { "first" } else { "retry" };
+    let topic = notice.topic.id();
     state
         .metrics
         .answers
-        .with_label_values(&[&notice.id, result])
+        .with_label_values(&[&notice.id, topic, result, attempt])
         .inc();
+    let day = Utc::now()
+        .with_timezone(&visit.live.config.site.timezone)
+        .date_naive()
+        .to_string();
+    state.store.record_answer(&notice.id, topic, &day, right, first);
     tracing::debug!(device = %visit.client.device, notice = %notice.id, result, "answer received");
 
     let wrong_count = claims.wrong_so_far + u32::from(!right);
@@ -537,7 +574,9 @@ fn privacy(visit: &Visit<'_>) -> Reply {
         .max(1)
         .to_string();
     let question_minutes = (config.quiz.question_lifetime.as_secs() / 60).max(1).to_string();
+    let reach_days = crate::store::reach::RETENTION_DAYS.to_string();
     let args = [
+        ("reach_days", reach_days.as_str()),
         ("session_minutes", session_minutes.as_str()),
         ("history_days", history_days.as_str()),
         ("question_minutes", question_minutes.as_str()),
