@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: formatting, lints, unit and integration tests, and the browser test.
 # Installs what it needs when missing: Debian's nftables, iproute2, curl and python3 for the
-# network-namespace test, chromium and the npm packages for the browser test. Run it as root:
+# network-namespace test, prometheus and victoria-metrics for the coordinator test, chromium and
+# the npm packages for the browser tests. Run it as root:
 # the gateway test creates network namespaces and loads nftables rules inside them.
 # Prints one closing line "tests: N passed, N failed" summed over every runner.
 set -euo pipefail
@@ -12,13 +13,17 @@ command -v nft >/dev/null || missing+=(nftables)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v curl >/dev/null || missing+=(curl)
 command -v python3 >/dev/null || missing+=(python3)
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v victoria-metrics >/dev/null || missing+=(victoria-metrics)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The gateway test fails instead of skipping when it cannot run, so CI never passes it silently.
+# The gateway and coordinator tests fail instead of skipping when they cannot run, so CI never
+# passes them silently.
 export ANTOAN_REQUIRE_NETNS=1
+export ANTOAN_REQUIRE_COORDINATOR=1
 
 log_dir=$(mktemp -d)
 trap 'rm -rf "$log_dir"' EXIT

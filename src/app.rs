@@ -195,6 +195,32 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
             receiver.clone(),
         )));
     }
+    let push_target = state
+        .live()
+        .config
+        .metrics
+        .remote_write_url
+        .as_ref()
+        .and_then(|url| {
+            let target = url.parse::<hyper::Uri>().ok()?;
+            let metrics = &state.live().config.metrics;
+            Some(crate::push::PushTarget {
+                url: target,
+                authorization: metrics.remote_write_authorization.clone(),
+                interval: metrics.push_interval,
+            })
+        });
+    if let Some(target) = push_target {
+        tracing::info!(
+            interval_seconds = target.interval.as_secs(),
+            "pushing metrics with remote write"
+        );
+        tasks.push(tokio::spawn(crate::push::run(
+            state.metrics.clone(),
+            target,
+            receiver.clone(),
+        )));
+    }
     tasks.extend([
         tokio::spawn(portal::serve_portal(
             portal_listener,

@@ -32,6 +32,7 @@ pub struct Config {
     pub state: StateConfig,
     pub firewall: FirewallConfig,
     pub hooks: HooksConfig,
+    pub metrics: MetricsConfig,
 }
 
 /// `[site]`: who this gateway is.
@@ -130,6 +131,19 @@ pub struct HooksConfig {
 #[derive(Debug, Clone)]
 pub struct AdminConfig {
     pub listen: SocketAddr,
+    /// `Authorization` header values accepted for `/metrics`; empty means no check.
+    pub authorizations: Vec<String>,
+}
+
+/// `[metrics]`: pushing to the coordinators' remote-write receiver.
+#[derive(Debug, Clone)]
+pub struct MetricsConfig {
+    /// `None` when pushing is off.
+    pub remote_write_url: Option<String>,
+    /// The `Authorization` header value for pushes, built from a bearer token or a user name
+    /// and password.
+    pub remote_write_authorization: Option<String>,
+    pub push_interval: Duration,
 }
 
 /// `[state]`: where antoan keeps its database and keys.
@@ -195,7 +209,17 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("quiz", &["max_wrong_answers", "question_lifetime"]),
     ("session", &["length", "idle_timeout", "groups"]),
     ("hooks", &["program", "timeout"]),
-    ("admin", &["listen"]),
+    ("admin", &["listen", "bearer_token", "username", "password"]),
+    (
+        "metrics",
+        &[
+            "remote_write_url",
+            "remote_write_bearer_token",
+            "remote_write_username",
+            "remote_write_password",
+            "push_interval",
+        ],
+    ),
     ("state", &["dir", "history_retention", "control_socket"]),
     (
         "firewall",
@@ -450,7 +474,11 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
             "listen",
             "127.0.0.1:9469".parse().expect("valid address"),
         ),
+        authorizations: read_authorization(reader, "admin", "bearer_token", "username", "password")
+            .into_iter()
+            .collect(),
     };
+    let metrics = read_metrics(reader);
     let state_dir: String = reader.get("state", "dir", "/var/lib/antoan".to_string());
     let state = StateConfig {
         dir: resolve(reader.path, &state_dir),
@@ -472,6 +500,70 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         state,
         firewall,
         hooks,
+        metrics,
+    }
+}
+
+/// Builds an `Authorization` header value from a bearer token, or from a user name and password
+/// (HTTP basic); `None` when neither is set.
+fn read_authorization(
+    reader: &mut Reader<'_>,
+    section: &str,
+    token: &str,
+    user: &str,
+    password: &str,
+) -> Option<String> {
+    use base64::Engine;
+    let token_value: Option<String> = reader.get(section, token, None);
+    let user_value: Option<String> = reader.get(section, user, None);
+    let password_value: Option<String> = reader.get(section, password, None);
+    let token_value = token_value.filter(|value| !value.is_empty());
+    match (
+        token_value,
+        user_value.filter(|value| !value.is_empty()),
+        password_value,
+    ) {
+        (Some(_), Some(_), _) => {
+            reader.invalid(section, token, "check-config-auth-both");
+            None
+        }
+        (Some(token_value), None, _) => Some(format!("Bearer {token_value}")),
+        (None, Some(user_value), Some(password_value)) => {
+            let encoded =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user_value}:{password_value}"));
+            Some(format!("Basic {encoded}"))
+        }
+        (None, Some(_), None) => {
+            reader.invalid(section, user, "check-config-auth-password");
+            None
+        }
+        (None, None, _) => None,
+    }
+}
+
+fn read_metrics(reader: &mut Reader<'_>) -> MetricsConfig {
+    let url: Option<String> = reader.get("metrics", "remote_write_url", None);
+    let url = url.filter(|url| !url.is_empty());
+    if let Some(text) = &url {
+        let valid = url::Url::parse(text)
+            .is_ok_and(|parsed| matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some());
+        if !valid {
+            reader
+                .invalid("metrics", "remote_write_url", "check-config-url")
+                .args
+                .push(("value", text.clone()));
+        }
+    }
+    MetricsConfig {
+        remote_write_url: url,
+        remote_write_authorization: read_authorization(
+            reader,
+            "metrics",
+            "remote_write_bearer_token",
+            "remote_write_username",
+            "remote_write_password",
+        ),
+        push_interval: read_duration(reader, "metrics", "push_interval", 60),
     }
 }
 

@@ -22,6 +22,7 @@
 //! - [`urls`]: original-URL cleaning and the portal's host names.
 //! - [`tls`]: the HTTPS portal listener's certificate, reloaded on SIGHUP.
 //! - [`metrics`]: the Prometheus registry.
+//! - [`push`]: Prometheus remote write to the coordinators' receiver.
 //! - [`portal`]: the HTTP listeners: capture, splash, answers, API, admin.
 //! - [`control`]: the Unix socket behind `antoan clients`.
 //! - [`app`]: wiring of all the above for `demo`, `run` and `check`.
@@ -40,6 +41,7 @@ pub mod neighbours;
 pub mod pages;
 pub mod portal;
 pub mod problem;
+pub mod push;
 pub mod rotation;
 pub mod secret;
 pub mod sessions;

@@ -33,7 +33,7 @@ pub async fn serve_admin(
         tokio::spawn(async move {
             let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                 let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(route(&state, request.method(), request.uri().path())) }
+                async move { Ok::<_, Infallible>(route(&state, &request)) }
             });
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
@@ -45,7 +45,8 @@ pub async fn serve_admin(
     }
 }
 
-fn route(state: &PortalState, method: &Method, path: &str) -> Reply {
+fn route(state: &PortalState, request: &hyper::Request<hyper::body::Incoming>) -> Reply {
+    let (method, path) = (request.method(), request.uri().path());
     if method != Method::GET && method != Method::HEAD {
         return fixed(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -53,6 +54,30 @@ fn route(state: &PortalState, method: &Method, path: &str) -> Reply {
             Bytes::from_static(b"method not allowed\n"),
             "no-store",
         );
+    }
+    let accepted = &state.live().config.admin.authorizations;
+    let presented = request
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .map(|value| value.as_bytes());
+    let authorized = accepted.is_empty()
+        || presented.is_some_and(|presented| {
+            accepted
+                .iter()
+                .any(|accepted| bool::from(subtle::ConstantTimeEq::ct_eq(accepted.as_bytes(), presented)))
+        });
+    if path == "/metrics" && !authorized {
+        let mut reply = fixed(
+            StatusCode::UNAUTHORIZED,
+            "text/plain; charset=utf-8",
+            Bytes::from_static(b"authorization required: see [admin] in the antoan configuration\n"),
+            "no-store",
+        );
+        reply.headers_mut().insert(
+            hyper::header::WWW_AUTHENTICATE,
+            hyper::header::HeaderValue::from_static("Basic realm=\"antoan\""),
+        );
+        return reply;
     }
     match path {
         "/metrics" => fixed(

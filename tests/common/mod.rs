@@ -125,15 +125,34 @@ impl TestPortal {
     }
 }
 
-/// Writes a config for a portal on loopback port 0 with its state in `dir`.
+/// Writes a config for a portal on loopback port 0 with its state in `dir`. Lines of `extra`
+/// before its first `[section]` go into `[portal]`; its sections are merged into the defaults.
 pub fn config_in(dir: &Path, extra: &str) -> Config {
-    let source = format!(
+    let split = extra
+        .find("\n[")
+        .map(|index| index + 1)
+        .unwrap_or(if extra.starts_with('[') { 0 } else { extra.len() });
+    let (portal_keys, sections) = extra.split_at(split);
+    let base = format!(
         "[site]\nid = \"test-site\"\nname = \"Test\"\n[portal]\nlisten = \"127.0.0.1:0\"\n\
-         hostnames = [\"portal.example.\"]\n{extra}\n[admin]\nlisten = \"127.0.0.1:0\"\n[state]\ndir = {:?}\n\
+         hostnames = [\"portal.example.\"]\n{portal_keys}\n[admin]\nlisten = \"127.0.0.1:0\"\n[state]\ndir = {:?}\n\
          control_socket = {:?}\n",
         dir.display().to_string(),
         dir.join("control.sock").display().to_string()
     );
+    let mut merged: toml::Table =
+        toml::from_str(&base).unwrap_or_else(|error| panic!("base config: {error}\n{base}"));
+    let overrides: toml::Table =
+        toml::from_str(sections).unwrap_or_else(|error| panic!("extra config: {error}\n{sections}"));
+    for (section, values) in overrides {
+        match (merged.get_mut(&section), values) {
+            (Some(toml::Value::Table(existing)), toml::Value::Table(values)) => existing.extend(values),
+            (_, values) => {
+                merged.insert(section, values);
+            }
+        }
+    }
+    let source = toml::to_string(&merged).expect("serializable");
     let path = dir.join("antoan.toml");
     std::fs::write(&path, &source).expect("config written");
     Config::load(&path).unwrap_or_else(|problems| panic!("test config invalid: {problems:#?}\n{source}"))
