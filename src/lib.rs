@@ -22,6 +22,7 @@
 //! - [`urls`]: original-URL cleaning and the portal's host names.
 //! - [`tls`]: the HTTPS portal listener's certificate, reloaded on SIGHUP.
 //! - [`metrics`]: the Prometheus registry.
+//! - [`report`]: `antoan report` over the plan's half-year and yearly periods.
 //! - [`push`]: Prometheus remote write to the coordinators' receiver.
 //! - [`portal`]: the HTTP listeners: capture, splash, answers, API, admin.
 //! - [`control`]: the Unix socket behind `antoan clients`.
@@ -42,6 +43,7 @@ pub mod pages;
 pub mod portal;
 pub mod problem;
 pub mod push;
+pub mod report;
 pub mod rotation;
 pub mod secret;
 pub mod sessions;

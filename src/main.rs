@@ -50,11 +50,30 @@ enum Command {
         #[arg(long, global = true, default_value = "/etc/antoan/antoan.toml")]
         config: PathBuf,
     },
+    /// Reports this site's reach and understanding over a period, from the state database.
+    Report {
+        /// Path of the TOML configuration file.
+        #[arg(long, default_value = "/etc/antoan/antoan.toml")]
+        config: PathBuf,
+        /// 2026-H1, 2026-H2, 2026, or FROM..TO such as 2026-01-01..2026-03-31.
+        #[arg(long)]
+        period: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+    },
     /// Inspects the firewall rules.
     Firewall {
         #[command(subcommand)]
         command: FirewallCommand,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -105,6 +124,11 @@ fn main() -> ExitCode {
 
     match cli.command {
         Command::Check { config } => check(&config, &catalog, lang),
+        Command::Report {
+            config,
+            period,
+            format,
+        } => report(&config, &period, format, &catalog, lang),
         Command::Clients { command, config } => clients(command, &config, &catalog, lang),
         Command::Firewall {
             command: FirewallCommand::Show { config },
@@ -259,6 +283,116 @@ fn clients(
         }
     }
     ExitCode::SUCCESS
+}
+
+fn report(
+    config_path: &std::path::Path,
+    period: &str,
+    format: ReportFormat,
+    catalog: &Catalog,
+    lang: Lang,
+) -> ExitCode {
+    let config = match Config::load(config_path) {
+        Ok(config) => config,
+        Err(problems) => return print_problems(&problems, catalog, lang),
+    };
+    let Ok(period) = period.parse::<antoan::report::Period>() else {
+        eprintln!(
+            "{}",
+            catalog.format(lang, "report-invalid-period", &[("value", period)])
+        );
+        return ExitCode::FAILURE;
+    };
+    let built = antoan::store::Store::open(&config.state.dir).and_then(|store| {
+        let province = config
+            .site
+            .province
+            .clone()
+            .unwrap_or_else(|| "unknown".to_string());
+        antoan::report::build(&store, &config.site.id, &province, period)
+    });
+    let report = match built {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!(
+                "{}",
+                catalog.format(lang, "report-store", &[("error", &error.to_string())])
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    match format {
+        ReportFormat::Csv => print!("{}", antoan::report::to_csv(&report)),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        ReportFormat::Table => print_report_table(&report, catalog, lang),
+    }
+    ExitCode::SUCCESS
+}
+
+fn print_report_table(report: &antoan::report::Report, catalog: &Catalog, lang: Lang) {
+    let devices = report.devices_reached.to_string();
+    let args = [
+        ("site", report.site.as_str()),
+        ("province", report.province.as_str()),
+        ("first", report.first_day.as_str()),
+        ("last", report.last_day.as_str()),
+    ];
+    println!("{}", catalog.format(lang, "report-title", &args));
+    println!(
+        "{}",
+        catalog.format(lang, "report-devices", &[("count", &devices)])
+    );
+    if report.topics.is_empty() {
+        println!("{}", catalog.format(lang, "report-none", &[]));
+        return;
+    }
+    let headers = [
+        "report-topic",
+        "report-views",
+        "report-answers",
+        "report-right",
+        "report-first-try",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![headers.iter().map(|id| catalog.format(lang, id, &[])).collect()];
+    let percent = |part: u64, whole: u64| {
+        if whole == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.0}%", part as f64 * 100.0 / whole as f64)
+        }
+    };
+    for line in &report.topics {
+        rows.push(vec![
+            catalog.format(lang, &format!("topic-{}", line.topic), &[]),
+            line.views.to_string(),
+            line.answers.to_string(),
+            percent(line.right, line.answers),
+            percent(line.first_right, line.first_answers),
+        ]);
+    }
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(column, cell)| {
+                let padding = " ".repeat(widths[column] - cell.chars().count());
+                if column == 0 {
+                    format!("{cell}{padding}")
+                } else {
+                    format!("{padding}{cell}")
+                }
+            })
+            .collect();
+        println!("{}", cells.join("  "));
+    }
 }
 
 fn print_problems(problems: &[Problem], catalog: &Catalog, lang: Lang) -> ExitCode {

@@ -197,3 +197,83 @@ fn demo_prints_url_and_serves_splash() {
     assert!(response.contains("<html lang=\"vi\">"));
     assert!(response.contains("data-notice="));
 }
+
+/// Writes a store with a few views and answers in March 2026 and a config that points at it.
+fn report_fixture(dir: &Path) -> PathBuf {
+    let state = dir.join("state");
+    let store = antoan::store::Store::open(&state).expect("store");
+    let key = antoan::identity::DeviceKey::new([5; 32]);
+    for (n, day) in [(1u8, "2026-03-10"), (2, "2026-03-11"), (1, "2026-03-12")] {
+        let device = key.client(std::net::IpAddr::from([192, 0, 2, n]), None).device;
+        store.record_view(&device, "fake-police-bank-calls", "scams", 1, day);
+    }
+    store.record_answer("fake-police-bank-calls", "scams", "2026-03-10", false, true);
+    store.record_answer("fake-police-bank-calls", "scams", "2026-03-10", true, false);
+    store.record_answer("fake-police-bank-calls", "scams", "2026-03-11", true, true);
+    store.flush().expect("flushed");
+    drop(store);
+    let config = dir.join("antoan.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[site]\nid = \"cafe-test\"\nprovince = \"VN-HN\"\n[portal]\nurl = \"http://192.0.2.1:8080/\"\n[state]\ndir = {:?}\n",
+            state.display().to_string()
+        ),
+    )
+    .expect("config written");
+    config
+}
+
+#[test]
+fn report_counts_devices_and_first_tries() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = report_fixture(dir.path());
+    let (output, stderr) = run(antoan()
+        .args(["report", "--period", "2026-H1", "--format", "csv", "--config"])
+        .arg(&config));
+    assert!(output.status.success(), "{stderr}");
+    let csv = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert_eq!(
+        lines[1],
+        "cafe-test,VN-HN,2026-01-01,2026-06-30,scams,,3,3,2,2,1,0.5000"
+    );
+    assert_eq!(
+        lines[2], "cafe-test,VN-HN,2026-01-01,2026-06-30,all,2,3,3,2,2,1,0.5000",
+        "two devices reached"
+    );
+
+    let (output, _) = run(antoan()
+        .args(["report", "--period", "2026-H2", "--format", "json", "--config"])
+        .arg(&config));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["devices_reached"], 0, "nothing in the second half-year");
+}
+
+#[test]
+fn report_table_follows_lang() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = report_fixture(dir.path());
+    let (output, stderr) = run(antoan()
+        .env("LANG", "vi_VN.UTF-8")
+        .args(["report", "--period", "2026", "--config"])
+        .arg(&config));
+    assert!(output.status.success(), "{stderr}");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("Số thiết bị được tiếp cận: 2"), "{table}");
+    assert!(
+        table.contains("Lừa đảo trực tuyến"),
+        "topic in Vietnamese: {table}"
+    );
+    assert!(table.contains("50%"), "first-try rate: {table}");
+
+    let (output, stderr) = run(antoan()
+        .args(["report", "--period", "2026-H3", "--config"])
+        .arg(&config));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("Reporting period “2026-H3” is invalid"),
+        "{stderr}"
+    );
+}

@@ -323,9 +323,13 @@ global:
   evaluation_interval: 1m
 EOF
 start_prometheus "$work/backfill.yml"
-promtool tsdb create-blocks-from rules --quiet \
+if ! promtool tsdb create-blocks-from rules --quiet \
     --url="$url" --start="$start" --end="$end" --output-dir="$work/backfill" \
-    "$rules_dir/recording.yml"
+    "$rules_dir/recording.yml" >"$work/backfill.log" 2>&1; then
+    echo "check-queries.sh: backfilling recording.yml failed:" >&2
+    tail -n 30 "$work/backfill.log" >&2
+    exit 1
+fi
 stop_prometheus
 mv "$work/backfill"/* "$work/data/"
 

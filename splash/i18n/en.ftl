@@ -110,6 +110,16 @@ cli-clients-error-invalid-mac = Address “{ $detail }” is invalid. Write a MA
 cli-clients-error-invalid-duration = A length of { $detail } seconds is outside the allowed range (1 second to 366 days).
 cli-clients-error-firewall = The firewall could not apply the change: { $detail }
 cli-clients-error-store = Cannot read the state database: { $detail }
+report-title = Report of site { $site } ({ $province }), from { $first } to { $last }
+report-devices = Devices reached: { $count }
+report-none = No data in this period yet.
+report-topic = Topic
+report-views = Views
+report-answers = Answers
+report-right = Right
+report-first-try = Right first time
+report-invalid-period = Reporting period “{ $value }” is invalid. Use 2026-H1, 2026-H2, 2026 or 2026-01-01..2026-03-31.
+report-store = Cannot read the state database: { $error }
 cli-check-ok = Configuration, templates and { $notices } notices are valid.
 cli-problems = Found { $count } problem(s). Fix them and run “antoan check” again.
 

@@ -110,6 +110,16 @@ cli-clients-error-invalid-mac = Địa chỉ “{ $detail }” không hợp lệ
 cli-clients-error-invalid-duration = Thời lượng { $detail } giây nằm ngoài khoảng cho phép (1 giây đến 366 ngày).
 cli-clients-error-firewall = Tường lửa không áp dụng được thay đổi: { $detail }
 cli-clients-error-store = Không đọc được cơ sở dữ liệu trạng thái: { $detail }
+report-title = Báo cáo của điểm { $site } ({ $province }), từ { $first } đến { $last }
+report-devices = Số thiết bị được tiếp cận: { $count }
+report-none = Chưa có dữ liệu nào trong kỳ này.
+report-topic = Chủ đề
+report-views = Lượt xem
+report-answers = Lượt trả lời
+report-right = Trả lời đúng
+report-first-try = Đúng ngay lần đầu
+report-invalid-period = Kỳ báo cáo “{ $value }” không hợp lệ. Hãy dùng dạng 2026-H1, 2026-H2, 2026 hoặc 2026-01-01..2026-03-31.
+report-store = Không đọc được cơ sở dữ liệu trạng thái: { $error }
 cli-check-ok = Cấu hình, mẫu trang và { $notices } lưu ý đều hợp lệ.
 cli-problems = Tìm thấy { $count } lỗi. Hãy sửa rồi chạy lại “antoan check”.
 
