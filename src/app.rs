@@ -138,6 +138,10 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
         Some(https) => Some(Arc::new(TlsSlot::new(tls::load(&https.certificate, &https.key)?))),
         None => None,
     };
+    let admin_tls = match &config.admin.tls {
+        Some((certificate, key)) => Some(Arc::new(TlsSlot::new(tls::load(certificate, key)?))),
+        None => None,
+    };
     let portal_listener = bind(config.portal.listen).await?;
     let https_listener = match &config.portal.https {
         Some(https) => Some(bind(https.listen).await?),
@@ -168,6 +172,7 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
         firewall,
         neighbours,
         tls.clone(),
+        admin_tls,
     ));
 
     state.metrics.set_content_version(&version);
@@ -494,6 +499,18 @@ pub async fn reload(state: &Arc<PortalState>, catalog: &Arc<Catalog>) -> Result<
         }
         (None, None) => None,
     };
+    let admin_certificate = match (&config.admin.tls, &state.admin_tls) {
+        (Some((certificate, key)), Some(_)) => Some(tls::load(certificate, key).map_err(|error| {
+            ReloadError::Problems(vec![
+                Problem::new(&config.path, None, "check-config-tls").arg("error", error),
+            ])
+        })?),
+        (Some(_), None) | (None, Some(_)) => {
+            tracing::warn!("turning TLS on the admin listener on or off needs a restart");
+            None
+        }
+        (None, None) => None,
+    };
     if config.firewall.backend == FirewallBackend::Nftables {
         let for_worker = Arc::clone(state);
         let new_config = config.clone();
@@ -513,6 +530,10 @@ pub async fn reload(state: &Arc<PortalState>, catalog: &Arc<Catalog>) -> Result<
     if let (Some(certificate), Some(slot)) = (certificate, &state.tls) {
         slot.replace(certificate);
         tracing::info!("TLS certificate reloaded");
+    }
+    if let (Some(certificate), Some(slot)) = (admin_certificate, &state.admin_tls) {
+        slot.replace(certificate);
+        tracing::info!("admin TLS certificate reloaded");
     }
     state.metrics.set_content_version(&content_version(&splash.files));
     let notices = splash.content.notices().len();

@@ -133,6 +133,8 @@ pub struct AdminConfig {
     pub listen: SocketAddr,
     /// `Authorization` header values accepted for `/metrics`; empty means no check.
     pub authorizations: Vec<String>,
+    /// PEM certificate chain and key when the listener serves over TLS.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// `[metrics]`: pushing to the coordinators' remote-write receiver.
@@ -209,7 +211,17 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("quiz", &["max_wrong_answers", "question_lifetime"]),
     ("session", &["length", "idle_timeout", "groups"]),
     ("hooks", &["program", "timeout"]),
-    ("admin", &["listen", "bearer_token", "username", "password"]),
+    (
+        "admin",
+        &[
+            "listen",
+            "bearer_token",
+            "username",
+            "password",
+            "tls_certificate",
+            "tls_key",
+        ],
+    ),
     (
         "metrics",
         &[
@@ -477,6 +489,7 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         authorizations: read_authorization(reader, "admin", "bearer_token", "username", "password")
             .into_iter()
             .collect(),
+        tls: read_admin_tls(reader),
     };
     let metrics = read_metrics(reader);
     let state_dir: String = reader.get("state", "dir", "/var/lib/antoan".to_string());
@@ -538,6 +551,28 @@ fn read_authorization(
             None
         }
         (None, None, _) => None,
+    }
+}
+
+fn read_admin_tls(reader: &mut Reader<'_>) -> Option<(PathBuf, PathBuf)> {
+    let certificate: Option<String> = reader.get("admin", "tls_certificate", None);
+    let key: Option<String> = reader.get("admin", "tls_key", None);
+    match (
+        certificate.filter(|value| !value.is_empty()),
+        key.filter(|value| !value.is_empty()),
+    ) {
+        (Some(certificate), Some(key)) => {
+            Some((resolve(reader.path, &certificate), resolve(reader.path, &key)))
+        }
+        (None, None) => None,
+        (Some(_), None) => {
+            reader.invalid("admin", "tls_certificate", "check-config-tls-pair");
+            None
+        }
+        (None, Some(_)) => {
+            reader.invalid("admin", "tls_key", "check-config-tls-pair");
+            None
+        }
     }
 }
 

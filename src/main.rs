@@ -169,10 +169,22 @@ fn check(path: &std::path::Path, catalog: &Arc<Catalog>, lang: Lang) -> ExitCode
         Err(problems) => return print_problems(&problems, catalog, lang),
     };
     let mut problems = Vec::new();
-    if let Some(https) = &config.portal.https
-        && let Err(error) = antoan::tls::load(&https.certificate, &https.key)
-    {
-        problems.push(Problem::new(&config.path, None, "check-config-tls").arg("error", error));
+    let pairs = config
+        .portal
+        .https
+        .iter()
+        .map(|https| (&https.certificate, &https.key))
+        .chain(
+            config
+                .admin
+                .tls
+                .iter()
+                .map(|(certificate, key)| (certificate, key)),
+        );
+    for (certificate, key) in pairs {
+        if let Err(error) = antoan::tls::load(certificate, key) {
+            problems.push(Problem::new(&config.path, None, "check-config-tls").arg("error", error));
+        }
     }
     match app::load_splash(&config, catalog) {
         Ok(_) if !problems.is_empty() => print_problems(&problems, catalog, lang),

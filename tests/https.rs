@@ -27,11 +27,22 @@ fn https_config(dir: &Path) -> String {
     )
 }
 
-/// Sends one request over TLS, trusting only `trusted`, and returns the raw response.
+/// Sends one request to the HTTPS portal listener, trusting only `trusted`.
 async fn https_get(
     portal: &TestPortal,
     trusted: &CertificateDer<'static>,
     path: &str,
+) -> Result<String, String> {
+    let address = portal.running.https_address.expect("HTTPS listener running");
+    tls_get(address, trusted, path, "").await
+}
+
+/// Sends one request over TLS to `address`, trusting only `trusted`, and returns the raw response.
+async fn tls_get(
+    address: std::net::SocketAddr,
+    trusted: &CertificateDer<'static>,
+    path: &str,
+    headers: &str,
 ) -> Result<String, String> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(trusted.clone()).map_err(|error| error.to_string())?;
@@ -44,7 +55,6 @@ async fn https_get(
         .with_root_certificates(roots)
         .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let address = portal.running.https_address.expect("HTTPS listener running");
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .map_err(|error| error.to_string())?;
@@ -53,7 +63,7 @@ async fn https_get(
         .connect(name, stream)
         .await
         .map_err(|error| error.to_string())?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: portal.test\r\nConnection: close\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: portal.test\r\n{headers}Connection: close\r\n\r\n");
     tls.write_all(request.as_bytes())
         .await
         .map_err(|error| error.to_string())?;
@@ -119,4 +129,32 @@ async fn broken_key_rejected_by_reload_and_old_certificate_kept() {
         https_get(&portal, &trusted, "/api/captive").await.is_ok(),
         "the running certificate stays"
     );
+}
+
+#[tokio::test]
+async fn admin_listener_serves_metrics_over_tls() {
+    let certificates = tempfile::tempdir().expect("temp dir");
+    let trusted = write_certificate(certificates.path());
+    let portal = TestPortal::start(&format!(
+        "[admin]\nbearer_token = \"s3cret\"\ntls_certificate = {:?}\ntls_key = {:?}\n",
+        certificates.path().join("cert.pem").display().to_string(),
+        certificates.path().join("key.pem").display().to_string()
+    ))
+    .await;
+    let metrics = tls_get(
+        portal.admin(),
+        &trusted,
+        "/metrics",
+        "Authorization: Bearer s3cret\r\n",
+    )
+    .await
+    .expect("TLS request");
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(metrics.contains("antoan_build_info"));
+    let plain = common::send(
+        portal.admin(),
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_ne!(plain.status, 200, "no plain-HTTP metrics when TLS is on");
 }

@@ -14,7 +14,8 @@ use tokio::sync::watch;
 use super::PortalState;
 use super::respond::{Reply, fixed};
 
-/// Serves `/metrics` and `/healthz` on `listener` until `shutdown` changes.
+/// Serves `/metrics` and `/healthz` on `listener` until `shutdown` changes; over TLS when
+/// `[admin]` names a certificate.
 pub async fn serve_admin(
     listener: TcpListener,
     state: Arc<PortalState>,
@@ -30,19 +31,36 @@ pub async fn serve_admin(
             continue;
         };
         let state = Arc::clone(&state);
+        let tls = state.admin_tls.as_ref().map(|slot| slot.get());
         tokio::spawn(async move {
-            let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(route(&state, &request)) }
-            });
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(std::time::Duration::from_secs(10));
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(120), connection).await;
+            let Some(config) = tls else {
+                serve(stream, state).await;
+                return;
+            };
+            let acceptor = tokio_rustls::TlsAcceptor::from(config);
+            match tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => serve(stream, state).await,
+                Ok(Err(error)) => tracing::debug!(%error, "admin TLS handshake failed"),
+                Err(_) => tracing::debug!("admin TLS handshake timed out"),
+            }
         });
     }
+}
+
+async fn serve<S>(stream: S, state: Arc<PortalState>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, Infallible>(route(&state, &request)) }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_secs(10));
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(120), connection).await;
 }
 
 fn route(state: &PortalState, request: &hyper::Request<hyper::body::Incoming>) -> Reply {

@@ -78,6 +78,8 @@ pub struct PortalState {
     pub metrics: Metrics,
     /// The HTTPS listener's certificate, when that listener is configured.
     pub tls: Option<Arc<TlsSlot>>,
+    /// The admin listener's certificate, when it serves over TLS.
+    pub admin_tls: Option<Arc<TlsSlot>>,
     connections: ConnectionCounter,
 }
 
@@ -92,6 +94,7 @@ impl PortalState {
         firewall: Box<dyn Firewall>,
         neighbours: Box<dyn Neighbours>,
         tls: Option<Arc<TlsSlot>>,
+        admin_tls: Option<Arc<TlsSlot>>,
     ) -> PortalState {
         let site = &live.config.site;
         let unknown = || "unknown".to_string();
@@ -112,6 +115,7 @@ impl PortalState {
             neighbours,
             metrics,
             tls,
+            admin_tls,
             connections,
         }
     }
