@@ -86,6 +86,8 @@ pub struct QuizConfig {
     pub max_wrong_answers: u32,
     /// How long a shown question can still be answered.
     pub question_lifetime: Duration,
+    /// Whether the online page offers the anonymous "who is connecting" question.
+    pub audience_question: bool,
 }
 
 /// `[session]`: what a grant gives.
@@ -208,7 +210,10 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "tls_key",
         ],
     ),
-    ("quiz", &["max_wrong_answers", "question_lifetime"]),
+    (
+        "quiz",
+        &["max_wrong_answers", "question_lifetime", "audience_question"],
+    ),
     ("session", &["length", "idle_timeout", "groups"]),
     ("hooks", &["program", "timeout"]),
     (
@@ -471,6 +476,7 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
     let quiz = QuizConfig {
         max_wrong_answers: reader.get("quiz", "max_wrong_answers", 2),
         question_lifetime: read_duration(reader, "quiz", "question_lifetime", 30 * 60),
+        audience_question: reader.get("quiz", "audience_question", false),
     };
     let session = read_session(reader);
     let program: Option<String> = reader.get("hooks", "program", None);

@@ -87,6 +87,24 @@ pub struct OnlineView {
     pub until: String,
     pub url: String,
     pub feedback: Option<FeedbackView>,
+    /// The optional, anonymous "who is connecting" question, offered once after a grant.
+    pub audience: Option<AudienceView>,
+    /// Set after an audience answer, to thank the visitor.
+    pub audience_thanks: bool,
+}
+
+/// The audience question: a one-time anonymous token and one button per group.
+#[derive(Debug, Clone, Serialize)]
+pub struct AudienceView {
+    pub token: String,
+    pub groups: Vec<AudienceGroupView>,
+}
+
+/// One answer of the audience question.
+#[derive(Debug, Clone, Serialize)]
+pub struct AudienceGroupView {
+    pub id: &'static str,
+    pub label: String,
 }
 
 /// `error.html`: a request that could not be served as asked.
@@ -264,15 +282,26 @@ fn samples() -> Vec<(&'static str, Context)> {
     bare_splash.feedback = None;
     bare_splash.url = String::new();
     bare_splash.needs_answer = false;
+    let audience = AudienceView {
+        token: "token".to_string(),
+        groups: vec![AudienceGroupView {
+            id: "pupil",
+            label: "l".to_string(),
+        }],
+    };
     let online = OnlineView {
         until: "u".to_string(),
         url: "http://example.org/".to_string(),
         feedback: Some(feedback),
+        audience: Some(audience),
+        audience_thanks: true,
     };
     let bare_online = OnlineView {
         until: "u".to_string(),
         url: String::new(),
         feedback: None,
+        audience: None,
+        audience_thanks: false,
     };
     let error = ErrorView {
         status: 400,

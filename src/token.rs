@@ -17,6 +17,8 @@ use crate::content::is_valid_id;
 use crate::identity::DeviceId;
 
 const VERSION: &str = "t1";
+/// Version tag of anonymous tokens; a quiz token can never pass for one, nor the reverse.
+const ANONYMOUS_VERSION: &str = "a1";
 /// Longest token accepted, far above any real one, so garbage is rejected before decoding.
 pub const MAX_TOKEN_LEN: usize = 512;
 
@@ -148,6 +150,58 @@ impl TokenSigner {
         Ok(claims)
     }
 
+    /// Issues a one-time token that names no device, for the anonymous audience question.
+    pub fn issue_anonymous(&self, lifetime: Duration) -> String {
+        let mut nonce = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let payload = format!(
+            "{ANONYMOUS_VERSION}|{}|{nonce}",
+            unix_now().saturating_add(lifetime.as_secs())
+        );
+        let signature = self.mac(payload.as_bytes()).finalize().into_bytes();
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(payload),
+            URL_SAFE_NO_PAD.encode(signature)
+        )
+    }
+
+    /// Checks an anonymous token and returns its nonce and expiry; replay is checked by the
+    /// store like for quiz tokens.
+    pub fn verify_anonymous(&self, token: &str, now: u64) -> Result<(String, u64), TokenError> {
+        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::Malformed);
+        }
+        let (payload, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| TokenError::Malformed)?;
+        self.mac(&payload)
+            .verify_slice(&signature)
+            .map_err(|_| TokenError::Forged)?;
+        let payload = String::from_utf8(payload).map_err(|_| TokenError::Malformed)?;
+        let mut fields = payload.split('|');
+        if fields.next() != Some(ANONYMOUS_VERSION) {
+            return Err(TokenError::Malformed);
+        }
+        let expires: u64 = fields
+            .next()
+            .and_then(|text| text.parse().ok())
+            .ok_or(TokenError::Malformed)?;
+        let nonce = fields
+            .next()
+            .filter(|nonce| nonce.len() == 32)
+            .ok_or(TokenError::Malformed)?;
+        if now > expires {
+            return Err(TokenError::Expired);
+        }
+        Ok((nonce.to_string(), expires))
+    }
+
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(payload);
@@ -257,6 +311,27 @@ mod tests {
         assert_eq!(
             signer.verify(&token, &device('a'), unix_now() + 61),
             Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn anonymous_token_names_no_device_and_is_distinct() {
+        let signer = TokenSigner::new([3; 32]);
+        let token = signer.issue_anonymous(Duration::from_secs(60));
+        let (nonce, _) = signer.verify_anonymous(&token, unix_now()).expect("valid");
+        assert_eq!(nonce.len(), 32);
+        assert_eq!(
+            signer.verify_anonymous(&token, unix_now() + 61),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            signer.verify(&token, &device('a'), unix_now()),
+            Err(TokenError::Malformed)
+        );
+        let quiz = signer.issue("abc", &[0, 1], &device('a'), 0, Duration::from_secs(60));
+        assert_eq!(
+            signer.verify_anonymous(&quiz, unix_now()),
+            Err(TokenError::Malformed)
         );
     }
 

@@ -501,3 +501,68 @@ async fn counters_and_reach_survive_restart() {
         "request latency exported"
     );
 }
+
+#[tokio::test]
+async fn audience_question_off_by_default() {
+    let portal = TestPortal::start("").await;
+    let page = parse_splash(&portal.get("/").await.body);
+    let online = portal
+        .post_form(
+            "/answer",
+            &answer_form(&page.token, portal.right_position(&page), None),
+        )
+        .await;
+    assert!(online.body.contains("Bạn đã được kết nối internet"));
+    assert!(
+        !online.body.contains("action=\"/audience\""),
+        "no audience question unless turned on"
+    );
+}
+
+#[tokio::test]
+async fn audience_answer_counted_once_without_device() {
+    let portal = TestPortal::start("[quiz]\naudience_question = true").await;
+    let page = parse_splash(&portal.get("/").await.body);
+    let online = portal
+        .post_form(
+            "/answer",
+            &answer_form(&page.token, portal.right_position(&page), None),
+        )
+        .await;
+    assert!(
+        online.body.contains("action=\"/audience\""),
+        "offered after the grant"
+    );
+    assert!(online.body.contains("Sinh viên"));
+    assert!(
+        online.body.contains("Không muốn trả lời"),
+        "skippable by an explicit choice too"
+    );
+    let token = common::between(
+        &online.body[online.body.find("action=\"/audience\"").expect("form")..],
+        "name=\"token\" value=\"",
+        "\"",
+    )
+    .expect("audience token")
+    .to_string();
+
+    let form = format!("token={}&group=student&lang=vi", form_encode(&token));
+    let thanked = portal.post_form("/audience", &form).await;
+    assert_eq!(thanked.status, 200);
+    assert!(thanked.body.contains("Cảm ơn bạn!"));
+    assert!(!thanked.body.contains("action=\"/audience\""), "asked once");
+    let again = portal.post_form("/audience", &form).await;
+    assert_eq!(again.status, 200);
+    let forged = portal.post_form("/audience", "token=abc.def&group=pupil").await;
+    assert_eq!(forged.status, 200);
+
+    let metrics = portal.metrics().await;
+    assert_eq!(
+        metric_value(&metrics, "antoan_audience_answers_total", &[("group", "student")]),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric_value(&metrics, "antoan_audience_answers_total", &[("group", "pupil")]),
+        None
+    );
+}

@@ -25,6 +25,16 @@ page-redirect-text = This network asks you to sign in. Taking you to the sign-in
 page-redirect-link = Open the sign-in page
 page-retry = Try again
 
+page-audience-question = Who are you? (optional)
+page-audience-hint = One tap helps the Youth Union know whom these notices reach. The answer is not linked to your device.
+page-audience-thanks = Thank you!
+audience-pupil = Pupil
+audience-student = Student
+audience-young-worker = Young worker
+audience-youth-union = Youth Union member or cadre
+audience-other = Other
+audience-prefer-not = Prefer not to say
+
 ## Topics
 
 topic-passwords = Passwords

@@ -25,6 +25,16 @@ page-redirect-text = Mạng này yêu cầu đăng nhập. Đang chuyển bạn 
 page-redirect-link = Mở trang đăng nhập
 page-retry = Thử lại
 
+page-audience-question = Bạn là ai? (không bắt buộc)
+page-audience-hint = Một lần bấm giúp Đoàn biết lưu ý này đến với ai. Câu trả lời không gắn với thiết bị của bạn.
+page-audience-thanks = Cảm ơn bạn!
+audience-pupil = Học sinh
+audience-student = Sinh viên
+audience-young-worker = Thanh niên đang đi làm
+audience-youth-union = Đoàn viên hoặc cán bộ Đoàn
+audience-other = Khác
+audience-prefer-not = Không muốn trả lời
+
 ## Chủ đề
 
 topic-passwords = Mật khẩu

@@ -20,8 +20,8 @@ use crate::content::Notice;
 use crate::i18n::Lang;
 use crate::identity::Client;
 use crate::pages::{
-    AnswerView, ErrorView, FeedbackView, Frame, NoticeView, OnlineView, PrivacyView, RedirectView,
-    SplashView, context,
+    AnswerView, AudienceGroupView, AudienceView, ErrorView, FeedbackView, Frame, NoticeView, OnlineView,
+    PrivacyView, RedirectView, SplashView, context,
 };
 use crate::rotation;
 use crate::sessions;
@@ -157,6 +157,7 @@ async fn dispatch(state: &PortalState, request: Request<Incoming>, peer: SocketA
     match (path.as_str(), readable) {
         ("/", true) => splash(&visit),
         ("/answer", _) if method == Method::POST => answer(&mut visit, request).await,
+        ("/audience", _) if method == Method::POST => audience(&mut visit, request).await,
         ("/privacy", true) => privacy(&visit),
         ("/api/captive", true) => captive_api(&visit),
         // Browsers fetch this on their own; a redirect to the splash would count a view.
@@ -283,7 +284,7 @@ fn session_remaining(visit: &Visit<'_>) -> Option<std::time::Duration> {
 fn splash(visit: &Visit<'_>) -> Reply {
     let url = visit.original_url();
     if let Some(remaining) = session_remaining(visit) {
-        return online_page(visit, remaining, url, None);
+        return online_page(visit, remaining, url, None, false);
     }
     let pinned = visit
         .param("notice")
@@ -496,6 +497,57 @@ async fn answer(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
     render_question(visit, url, Some(feedback), Some(&notice.id), wrong_count, None)
 }
 
+/// The groups of the audience question, as metric label values.
+const AUDIENCE_GROUPS: [&str; 6] = [
+    "pupil",
+    "student",
+    "young_worker",
+    "youth_union",
+    "other",
+    "prefer_not",
+];
+
+/// `POST /audience`: counts one anonymous answer per grant; nothing about the device is stored.
+async fn audience(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
+    let state = visit.state;
+    let body = match Limited::new(request.into_body(), MAX_FORM_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return error_page(visit, StatusCode::PAYLOAD_TOO_LARGE, "error-form-too-large", "/"),
+    };
+    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().take(16).collect();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    if let Some(lang) = field("lang").and_then(|lang| lang.parse().ok()) {
+        visit.lang = lang;
+    }
+    let url = field("url")
+        .and_then(|url| urls::clean_original(url, &visit.live.hosts))
+        .unwrap_or_default();
+    let Some(group) = field("group").and_then(|group| AUDIENCE_GROUPS.iter().find(|known| **known == group))
+    else {
+        return back_to_splash(visit);
+    };
+    match state
+        .signer
+        .verify_anonymous(field("token").unwrap_or(""), unix_now())
+    {
+        Ok((nonce, expires)) => match state.store.use_token(&nonce, expires) {
+            Ok(true) => state.metrics.audience_answers.with_label_values(&[group]).inc(),
+            Ok(false) => tracing::debug!("audience answer already counted"),
+            Err(error) => {
+                tracing::error!(%error, "failed to record an audience token; not counting the answer")
+            }
+        },
+        Err(error) => tracing::debug!(%error, "audience answer rejected"),
+    }
+    // Whatever happened, the visitor is thanked and sees their status: the question was optional.
+    let remaining = session_remaining(visit).unwrap_or_default();
+    online_page(visit, remaining, url, None, true)
+}
+
 fn token_rejected(visit: &Visit<'_>, error: TokenError) -> Reply {
     visit
         .state
@@ -517,7 +569,7 @@ fn token_rejected(visit: &Visit<'_>, error: TokenError) -> Reply {
 /// Lets the device through, then answers with the online page and closes the connection.
 async fn grant(visit: &Visit<'_>, reason: GrantReason, url: String, feedback: FeedbackView) -> Reply {
     match sessions::grant(visit.state, &visit.client, reason).await {
-        Ok(length) => respond::close(online_page(visit, length, url, Some(feedback))),
+        Ok(length) => respond::close(online_page(visit, length, url, Some(feedback), false)),
         Err(_) => {
             // Logged and counted by `sessions::grant`; never a false "you are online".
             let retry = format!("/?lang={}", visit.lang);
@@ -535,6 +587,7 @@ fn online_page(
     remaining: std::time::Duration,
     url: String,
     feedback: Option<FeedbackView>,
+    thanks: bool,
 ) -> Reply {
     let seconds = i64::try_from(remaining.as_secs()).unwrap_or(0);
     let expires = now_seconds().saturating_add(seconds);
@@ -557,7 +610,27 @@ fn online_page(
         }
         None => String::new(),
     };
-    let view = OnlineView { until, url, feedback };
+    // The audience question is offered once, right after a grant, when the operator turned it on.
+    let audience = (feedback.is_some() && visit.live.config.quiz.audience_question).then(|| AudienceView {
+        token: visit
+            .state
+            .signer
+            .issue_anonymous(visit.live.config.quiz.question_lifetime),
+        groups: AUDIENCE_GROUPS
+            .iter()
+            .map(|id| AudienceGroupView {
+                id,
+                label: visit.text(&format!("audience-{}", id.replace('_', "-")), &[]),
+            })
+            .collect(),
+    });
+    let view = OnlineView {
+        until,
+        url,
+        feedback,
+        audience,
+        audience_thanks: thanks,
+    };
     render(
         visit,
         StatusCode::OK,
