@@ -48,6 +48,12 @@ pub struct SiteConfig {
     pub province: Option<String>,
     /// Name of the province, as coordinators read it.
     pub province_name: Option<String>,
+    /// MaxMind-format City database for finding the province when `province` is not set.
+    pub geoip_database: Option<PathBuf>,
+    /// The gateway's public address for that lookup.
+    pub public_address: Option<std::net::IpAddr>,
+    /// The WAN interface whose address is used when `public_address` is not set.
+    pub wan_interface: Option<String>,
 }
 
 /// `[portal]`: the HTTP listener that devices reach.
@@ -192,7 +198,19 @@ pub struct FirewallConfig {
 
 /// Known sections and keys, for unknown-key errors and suggestions.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("site", &["id", "name", "timezone", "province", "province_name"]),
+    (
+        "site",
+        &[
+            "id",
+            "name",
+            "timezone",
+            "province",
+            "province_name",
+            "geoip_database",
+            "public_address",
+            "wan_interface",
+        ],
+    ),
     (
         "portal",
         &[
@@ -441,6 +459,31 @@ fn read_config(reader: &mut Reader<'_>) -> Config {
         timezone,
         province,
         province_name: province_name.filter(|name| !name.is_empty()),
+        geoip_database: {
+            let path: Option<String> = reader.get("site", "geoip_database", None);
+            path.filter(|path| !path.is_empty())
+                .map(|path| resolve(reader.path, &path))
+        },
+        public_address: {
+            let address: Option<String> = reader.get("site", "public_address", None);
+            match address.filter(|address| !address.is_empty()) {
+                None => None,
+                Some(text) => match text.parse() {
+                    Ok(address) => Some(address),
+                    Err(_) => {
+                        reader
+                            .invalid("site", "public_address", "check-config-address")
+                            .args
+                            .push(("value", text));
+                        None
+                    }
+                },
+            }
+        },
+        wan_interface: {
+            let name: Option<String> = reader.get("site", "wan_interface", None);
+            name.filter(|name| !name.is_empty())
+        },
     };
 
     let listen: SocketAddr = reader.get("portal", "listen", "0.0.0.0:8080".parse().expect("valid address"));

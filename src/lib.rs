@@ -21,6 +21,7 @@
 //! - [`pages`]: tera templates and the page models they render.
 //! - [`urls`]: original-URL cleaning and the portal's host names.
 //! - [`tls`]: the HTTPS portal listener's certificate, reloaded on SIGHUP.
+//! - [`geo`]: the site's province, from the config or a MaxMind-format City database.
 //! - [`metrics`]: the Prometheus registry.
 //! - [`report`]: `antoan report` over the plan's half-year and yearly periods.
 //! - [`push`]: Prometheus remote write to the coordinators' receiver.
@@ -35,6 +36,7 @@ pub mod content;
 pub mod control;
 pub mod duration;
 pub mod firewall;
+pub mod geo;
 pub mod i18n;
 pub mod identity;
 pub mod metrics;

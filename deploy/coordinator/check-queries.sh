@@ -6,6 +6,7 @@
 # Needs: prometheus and promtool (Debian package prometheus, 2.42 or later) and python3.
 #
 # Steps:
+#   0. Check prometheus.yml and the rule files with promtool, and run the rules' unit tests.
 #   1. Write two days of per-minute samples for four sites, ending now, and turn them into TSDB
 #      blocks with `promtool tsdb create-blocks-from openmetrics`.
 #   2. Start Prometheus on those blocks and backfill recording.yml with
@@ -307,6 +308,10 @@ def main():
 
 main()
 PYEOF
+
+# 0. Static checks and unit tests. `check config` also checks the rule files it names.
+promtool check config "$here/prometheus.yml"
+promtool test rules "$rules_dir/tests.yml"
 
 # 1. Synthetic data, ending at the current minute.
 now="$(date +%s)"

@@ -97,12 +97,12 @@ impl PortalState {
         admin_tls: Option<Arc<TlsSlot>>,
     ) -> PortalState {
         let site = &live.config.site;
-        let unknown = || "unknown".to_string();
+        let province = crate::geo::site_province(site, &live.config.firewall.ip_command);
         let metrics = Metrics::new(&SiteLabels {
             site: site.id.clone(),
             site_name: site.name.clone(),
-            province: site.province.clone().unwrap_or_else(unknown),
-            province_name: site.province_name.clone().unwrap_or_else(unknown),
+            province: province.code,
+            province_name: province.name,
         });
         let connections = ConnectionCounter::new(live.config.portal.max_connections_per_client);
         PortalState {
