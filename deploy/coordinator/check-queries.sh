@@ -40,7 +40,7 @@ stop_prometheus() {
         return
     fi
     kill "$prometheus_pid" 2>/dev/null || true
-    # Prometheus stops within a second or two; give it 10 seconds, then kill it.
+    # Wait up to 10 seconds for Prometheus to stop, then kill it.
     for _ in $(seq 1 50); do
         if ! kill -0 "$prometheus_pid" 2>/dev/null; then
             break
@@ -86,6 +86,7 @@ import os
 import re
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -95,8 +96,8 @@ SITES = [
     # Site a sends data only until 30 hours ago, so AntoanSiteSilent fires for it.
     {"site": "a", "site_name": "Quán cà phê Hòa Bình", "province": "VN-HN", "province_name": "Hà Nội",
      "silent_for": 30 * 3600},
-    # Site b's remote-write pushes fail since 2 hours ago while it is still scraped, and its
-    # firewall fails twice 10 minutes ago.
+    # Site b is still scraped, but its remote-write pushes have failed for the last 2 hours, and
+    # its firewall failed twice 10 minutes ago.
     {"site": "b", "site_name": "Internet Thanh Xuân", "province": "VN-HN", "province_name": "Hà Nội",
      "push_failing_for": 2 * 3600, "firewall_errors_at": 10 * 60},
     {"site": "c", "site_name": "Wi-Fi thư viện Quận 1", "province": "VN-SG", "province_name": "Hồ Chí Minh"},
@@ -174,7 +175,7 @@ def get_json(base_url, path, params=None):
 
 
 def wait_ready(base_url, pid):
-    """Return once /-/ready answers 200, or exit 1 after 30 seconds or when the process died."""
+    """Return once /-/ready responds with 200. Exit 1 after 30 seconds or when the process ends."""
     for _ in range(60):
         try:
             os.kill(pid, 0)
@@ -243,7 +244,7 @@ def substitute(expression, province, site):
     return expression
 
 
-def check(base_url, rule_dir, dashboard):
+def check(base_url, dashboard):
     passed = failed = 0
 
     def query(where, expression):
@@ -272,7 +273,8 @@ def check(base_url, rule_dir, dashboard):
                 print(f"FAIL rule {rule['name']}: health {rule['health']}: {rule.get('lastError', '')}")
             query(f"rule {rule['name']}", rule["query"])
 
-    # Every filter value: everything, then one province and one site, as Grafana sends them.
+    # Run the dashboard queries with both filters on "All", then with one province and one site,
+    # in the form Grafana sends them.
     for province, site in ((".*", ".*"), ("VN-HN", "b")):
         for where, expression in dashboard_expressions(dashboard):
             query(f"{where} (province={province}, site={site})", substitute(expression, province, site))
@@ -301,7 +303,7 @@ def main():
     elif command == "wait-ready":
         wait_ready(sys.argv[2], int(sys.argv[3]))
     elif command == "check":
-        sys.exit(0 if check(sys.argv[2], sys.argv[3], sys.argv[4]) else 1)
+        sys.exit(0 if check(sys.argv[2], sys.argv[3]) else 1)
     else:
         sys.exit(f"unknown command {command!r}")
 
@@ -354,4 +356,4 @@ EOF
 start_prometheus "$work/prometheus.yml"
 
 # 4. The checks.
-python3 "$work/check.py" check "$url" "$rules_dir" "$dashboard"
+python3 "$work/check.py" check "$url" "$dashboard"
