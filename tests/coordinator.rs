@@ -278,7 +278,10 @@ async fn metrics_require_configured_token() {
 async fn exposition_passes_promtool() {
     let found = Command::new("sh").args(["-c", "command -v promtool"]).output();
     if !found.is_ok_and(|output| output.status.success()) {
-        assert!(std::env::var("ANTOAN_REQUIRE_COORDINATOR").is_err(), "promtool is not installed");
+        assert!(
+            std::env::var("ANTOAN_REQUIRE_COORDINATOR").is_err(),
+            "promtool is not installed"
+        );
         eprintln!("SKIPPED exposition_passes_promtool: promtool is not installed");
         return;
     }
@@ -293,9 +296,20 @@ async fn exposition_passes_promtool() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("promtool runs");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), exposition.as_bytes()).expect("written");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), exposition.as_bytes())
+        .expect("written");
     let output = child.wait_with_output().expect("promtool ends");
-    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "promtool check metrics failed:\n{report}\n{exposition}");
-    assert!(report.trim().is_empty(), "promtool has remarks on the exposition:\n{report}");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "promtool check metrics failed:\n{report}\n{exposition}"
+    );
+    assert!(
+        report.trim().is_empty(),
+        "promtool has remarks on the exposition:\n{report}"
+    );
 }
