@@ -17,13 +17,22 @@ const RENDERS: u32 = 2000;
 fn fill(dir: &std::path::Path, devices: u32) {
     let store = Store::open(dir).expect("store");
     let key = DeviceKey::new([3; 32]);
-    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive().to_string();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+        .to_string();
     for n in 0..devices {
         let [_, b, c, d] = n.to_be_bytes();
         let mac = MacAddr([0x02, 0x20, 0, b, c, d]);
         let device = key.device_of_mac(mac);
-        let client = SessionClient { device: device.clone(), ip: None, mac: Some(mac) };
-        store.start_session(&client, Duration::from_secs(3600), GrantReason::RightAnswer).expect("session");
+        let client = SessionClient {
+            device: device.clone(),
+            ip: None,
+            mac: Some(mac),
+        };
+        store
+            .start_session(&client, Duration::from_secs(3600), GrantReason::RightAnswer)
+            .expect("session");
         store.record_view(&device, "fake-police-bank-calls", "scams", 1, &today);
         if n % 10_000 == 0 {
             store.flush().expect("flushed");
@@ -38,20 +47,31 @@ fn per_call(total: Duration, calls: u32) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    println!("| devices in store | /metrics render (µs) | remote-write build and encode (µs) | reach gauge refresh (ms) |");
+    println!(
+        "| devices in store | /metrics render (µs) | remote-write build and encode (µs) | reach gauge refresh (ms) |"
+    );
     println!("|---|---|---|---|");
     for devices in [10u32, 100_000] {
         let dir = tempfile::tempdir().expect("temp dir");
         fill(dir.path(), devices);
-        let config = Config::demo("127.0.0.1:0".parse().expect("valid"), "127.0.0.1:0".parse().expect("valid"), dir.path().to_path_buf());
-        let running = app::start(config, Arc::new(Catalog::embedded())).await.expect("started");
+        let config = Config::demo(
+            "127.0.0.1:0".parse().expect("valid"),
+            "127.0.0.1:0".parse().expect("valid"),
+            dir.path().to_path_buf(),
+        );
+        let running = app::start(config, Arc::new(Catalog::embedded()))
+            .await
+            .expect("started");
         let state = Arc::clone(&running.state);
 
         let started = Instant::now();
         let refreshed = app::update_reach_gauges(&state);
         let refresh = started.elapsed();
         refreshed.expect("gauges");
-        assert_eq!(state.metrics.devices_reached.with_label_values(&["1d"]).get(), i64::from(devices));
+        assert_eq!(
+            state.metrics.devices_reached.with_label_values(&["1d"]).get(),
+            i64::from(devices)
+        );
 
         let mut bytes = 0;
         let started = Instant::now();
