@@ -142,8 +142,23 @@ async function loopbackText(url) {
   return response.text();
 }
 
+// Returns whether the exposition has the series `line` names, such as
+// `name{a="1",b="2"} 3`, with at least those labels in any order (Prometheus does not order them).
 function metricLine(exposition, line) {
-  return exposition.split('\n').some((candidate) => candidate.trim() === line);
+  const parse = (text) => {
+    const match = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(text.trim());
+    if (!match) return null;
+    const labels = new Set(match[2].match(/[a-z_]+="[^"]*"/g) ?? []);
+    return { name: match[1], labels, value: match[3] };
+  };
+  const wanted = parse(line);
+  return exposition.split('\n').some((candidate) => {
+    const found = parse(candidate);
+    return found !== null
+      && found.name === wanted.name
+      && found.value === wanted.value
+      && [...wanted.labels].every((label) => found.labels.has(label));
+  });
 }
 
 function metricLines(exposition, name) {
