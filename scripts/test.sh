@@ -37,6 +37,9 @@ cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test 2>&1 | tee "$log_dir/cargo.log"
 
+echo "== coordinator rules and dashboard queries against Prometheus"
+bash deploy/coordinator/check-queries.sh 2>&1 | tee "$log_dir/queries.log"
+
 echo "== browser test"
 bash scripts/browser-test.sh 2>&1 | tee "$log_dir/browser.log"
 
@@ -47,6 +50,9 @@ passed=0
 failed=0
 while read -r count; do passed=$((passed + count)); done < <(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log_dir/cargo.log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 while read -r count; do failed=$((failed + count)); done < <(grep -oE '[0-9]+ failed;' "$log_dir/cargo.log" | grep -oE '[0-9]+')
+queries=$(grep -E '^queries: [0-9]+ passed, [0-9]+ failed' "$log_dir/queries.log" | tail -n 1)
+passed=$((passed + $(echo "$queries" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)))
+failed=$((failed + $(echo "$queries" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 0)))
 for log in browser browser-netns; do
     browser_passed=$(grep -E '^# pass [0-9]+' "$log_dir/$log.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
     browser_failed=$(grep -E '^# fail [0-9]+' "$log_dir/$log.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)

@@ -176,6 +176,7 @@ pub async fn start(config: Config, catalog: Arc<Catalog>) -> Result<Running, Sta
     ));
 
     state.metrics.set_content_version(&version);
+    state.metrics.expect_firewall(state.firewall.name());
     match state.store.load_counters() {
         Ok(counters) => state.metrics.restore_counters(&counters),
         Err(error) => tracing::error!(%error, "failed to load saved counters; counting from zero"),
@@ -372,10 +373,10 @@ async fn maintain(state: Arc<PortalState>, mut shutdown: watch::Receiver<bool>) 
 pub fn update_reach_gauges(state: &PortalState) -> Result<(), StoreError> {
     let timezone = state.live().config.site.timezone;
     let today = chrono::Utc::now().with_timezone(&timezone).date_naive();
-    for (period, first_day) in reach_periods(today) {
+    for (period, first_day, last_day) in reach_periods(today) {
         let count = state
             .store
-            .devices_reached(&first_day.to_string(), &today.to_string())?;
+            .devices_reached(&first_day.to_string(), &last_day.to_string())?;
         state
             .metrics
             .devices_reached
@@ -385,19 +386,27 @@ pub fn update_reach_gauges(state: &PortalState) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Returns each reach period with its first day, ending `today`.
-pub fn reach_periods(today: chrono::NaiveDate) -> [(&'static str, chrono::NaiveDate); 5] {
-    use chrono::Datelike;
+/// Returns each reach period with its first and last day (inclusive) for `today`: today alone,
+/// the last 7 and 30 calendar days, the current half-year and year so far, and the previous
+/// half-year and year in full (so that a finished reporting period can still be read).
+pub fn reach_periods(today: chrono::NaiveDate) -> [(&'static str, chrono::NaiveDate, chrono::NaiveDate); 7] {
+    use chrono::{Datelike, NaiveDate};
+    let date = |year: i32, month: u32, day: u32| NaiveDate::from_ymd_opt(year, month, day).unwrap_or(today);
     let days_back = |days: u64| today.checked_sub_days(chrono::Days::new(days)).unwrap_or(today);
-    let half_start_month = if today.month() <= 6 { 1 } else { 7 };
-    let half_year = chrono::NaiveDate::from_ymd_opt(today.year(), half_start_month, 1).unwrap_or(today);
-    let year = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let year = today.year();
+    let (half_start, previous_half) = if today.month() <= 6 {
+        (date(year, 1, 1), (date(year - 1, 7, 1), date(year - 1, 12, 31)))
+    } else {
+        (date(year, 7, 1), (date(year, 1, 1), date(year, 6, 30)))
+    };
     [
-        ("1d", today),
-        ("7d", days_back(6)),
-        ("30d", days_back(29)),
-        ("half_year", half_year),
-        ("year", year),
+        ("1d", today, today),
+        ("7d", days_back(6), today),
+        ("30d", days_back(29), today),
+        ("half_year", half_start, today),
+        ("year", date(year, 1, 1), today),
+        ("previous_half_year", previous_half.0, previous_half.1),
+        ("previous_year", date(year - 1, 1, 1), date(year - 1, 12, 31)),
     ]
 }
 

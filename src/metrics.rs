@@ -21,9 +21,6 @@ pub struct SiteLabels {
 /// A counter series as the store keeps it: name without prefix, label pairs, value.
 pub type StoredCounter = (String, Vec<(String, String)>, u64);
 
-/// The reach periods of `antoan_devices_reached`.
-pub const REACH_PERIODS: [&str; 5] = ["1d", "7d", "30d", "half_year", "year"];
-
 /// Counters of what the portal does.
 #[derive(Clone)]
 pub struct Metrics {
@@ -161,6 +158,17 @@ impl Metrics {
             "Unix time of the last remote-write push the receiver accepted.",
         )
         .expect("valid metric definition");
+        // Series with known label values start at 0, so that the first increment shows as an
+        // increase in Prometheus instead of as the series appearing.
+        for reason in ["right_answer", "after_wrong_answers", "operator"] {
+            grants.with_label_values(&[reason]);
+        }
+        for reason in ["malformed", "forged", "other_device", "expired", "replayed"] {
+            rejected_tokens.with_label_values(&[reason]);
+        }
+        for os in ["android", "apple", "windows", "firefox", "chromeos"] {
+            probes.with_label_values(&[os]);
+        }
         Metrics {
             registry,
             notice_views,
@@ -180,9 +188,16 @@ impl Metrics {
         }
     }
 
-    /// Shows `antoan_last_push_success_timestamp_seconds`, which exists only while pushing is on.
-    pub fn enable_push_metric(&self) {
+    /// Records an accepted push at `time`; the series exists from the first accepted push on.
+    pub fn record_push(&self, time: i64) {
+        self.last_push_success.set(time);
+        // Registering twice fails harmlessly with AlreadyReg.
         let _ = self.registry.register(Box::new(self.last_push_success.clone()));
+    }
+
+    /// Starts the firewall error series of `backend` at 0.
+    pub fn expect_firewall(&self, backend: &str) {
+        self.firewall_errors.with_label_values(&[backend]);
     }
 
     /// Marks `version` as the content in force, dropping the previous version's series.

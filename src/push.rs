@@ -202,7 +202,6 @@ pub async fn run(metrics: Metrics, target: PushTarget, mut shutdown: watch::Rece
     const FIRST_BACKOFF: Duration = Duration::from_secs(5);
     const MAX_BACKOFF: Duration = Duration::from_secs(300);
     let client = client();
-    metrics.enable_push_metric();
     let mut delay = Duration::ZERO;
     let mut backoff = FIRST_BACKOFF;
     let mut failures: u64 = 0;
@@ -216,8 +215,7 @@ pub async fn run(metrics: Metrics, target: PushTarget, mut shutdown: watch::Rece
                 if failures > 0 {
                     tracing::info!(failures, "remote-write push succeeded again");
                 }
-                let now = i64::try_from(crate::token::unix_now()).unwrap_or(i64::MAX);
-                metrics.last_push_success.set(now);
+                metrics.record_push(i64::try_from(crate::token::unix_now()).unwrap_or(i64::MAX));
                 failures = 0;
                 backoff = FIRST_BACKOFF;
                 delay = target.interval;
@@ -264,6 +262,10 @@ mod tests {
                     .labels
                     .iter()
                     .any(|label| label.value == "antoan_grants_total")
+                    && series
+                        .labels
+                        .iter()
+                        .any(|label| label.name == "reason" && label.value == "operator")
             })
             .expect("grants series");
         let names: Vec<&str> = grants.labels.iter().map(|label| label.name.as_str()).collect();

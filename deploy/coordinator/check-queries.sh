@@ -57,6 +57,8 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# Exit through the EXIT trap on Ctrl-C or kill, so that Prometheus is stopped then too.
+trap 'exit 130' INT TERM
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 url="http://127.0.0.1:$port"
@@ -176,7 +178,8 @@ def get_json(base_url, path, params=None):
 
 def wait_ready(base_url, pid):
     """Return once /-/ready responds with 200. Exit 1 after 30 seconds or when the process ends."""
-    for _ in range(60):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -197,7 +200,8 @@ def wait_for_rules(base_url):
     Two rounds give each group the results of the groups it reads at the current time.
     """
     first_seen = {}
-    for _ in range(120):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         groups = get_json(base_url, "/api/v1/rules")["data"]["groups"]
         done = True
         for group in groups:
