@@ -133,6 +133,10 @@ fn main() -> ExitCode {
         Command::Firewall {
             command: FirewallCommand::Show { config },
         } => match Config::load(&config) {
+            Ok(config) if config.firewall.lan_interfaces.is_empty() => {
+                let problem = Problem::new(&config.path, None, "check-config-interfaces-needed");
+                print_problems(&[problem], &catalog, lang)
+            }
             Ok(config) => {
                 print!("{}", app::ruleset_for(&config, &[]).render());
                 ExitCode::SUCCESS
@@ -272,7 +276,7 @@ fn clients(
                     client.ip.as_deref().unwrap_or("-"),
                     format!("{}m", client.remaining_seconds / 60),
                     local_time(client.expires),
-                    client.reason
+                    catalog.format(lang, &format!("reason-{}", client.reason.replace('_', "-")), &[])
                 );
             }
         }
@@ -315,6 +319,15 @@ fn report(
         );
         return ExitCode::FAILURE;
     };
+    let database = config.state.dir.join("state.db");
+    if !database.exists() {
+        let path = database.display().to_string();
+        eprintln!(
+            "{}",
+            catalog.format(lang, "report-no-database", &[("path", &path)])
+        );
+        return ExitCode::FAILURE;
+    }
     let built = antoan::store::Store::open(&config.state.dir).and_then(|store| {
         let province = config
             .site

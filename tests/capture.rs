@@ -67,11 +67,10 @@ async fn every_os_probe_redirected_to_splash() {
         let response = send(portal.portal(), request.as_bytes()).await;
         assert_eq!(response.status, 302, "{os} probe {host}{path}");
         let location = response.header("location").expect("redirect has a location");
-        let expected = format!("http://{}/?url=", portal.host());
-        assert!(location.starts_with(&expected), "{os}: location {location}");
-        assert!(
-            location.contains(&common::form_encode(&format!("http://{host}{path}"))),
-            "{location}"
+        assert_eq!(
+            location,
+            format!("http://{}/", portal.host()),
+            "{os}: a probe's URL is not carried as the page to continue to"
         );
         assert!(
             !response.body.contains("Success"),
@@ -225,6 +224,20 @@ async fn favicon_served_without_counting_a_view() {
         None,
         "no view counted"
     );
+}
+
+#[tokio::test]
+async fn page_request_carries_its_url() {
+    let portal = TestPortal::start("").await;
+    let request = b"GET /tin-tuc?id=7 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n";
+    let response = send(portal.portal(), request).await;
+    let location = response.header("location").expect("location");
+    let expected = format!(
+        "http://{}/?url={}",
+        portal.host(),
+        common::form_encode("http://example.com/tin-tuc?id=7")
+    );
+    assert_eq!(location, expected);
 }
 
 #[tokio::test]

@@ -123,7 +123,7 @@ fn check_speaks_vietnamese_with_vietnamese_lang() {
         .arg(&config));
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr.contains("Khoá “sesion” không tồn tại. Có phải bạn muốn viết “session”?"),
+        stderr.contains("Thiết lập “sesion” không tồn tại. Có phải bạn muốn viết “session”?"),
         "{stderr}"
     );
     assert!(stderr.contains("Tìm thấy 1 lỗi"), "{stderr}");

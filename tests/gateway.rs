@@ -81,6 +81,10 @@ impl Lab {
         Command::new("ip")
             .args(["netns", "exec", &self.ns(name)])
             .args(args)
+            // Command output is matched in English.
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
             .output()
             .unwrap_or_else(|error| panic!("ip netns exec {name} {args:?}: {error}"))
     }
@@ -597,7 +601,7 @@ fn gateway_holds_back_and_lets_through() {
     let (ok, listed) = clients(&lab, &config, &["list"]);
     assert!(ok, "{listed}");
     assert!(
-        listed.contains("02:00:00:00:00:01") && listed.contains("right_answer"),
+        listed.contains("02:00:00:00:00:01") && listed.contains("right answer"),
         "client1 listed: {listed}"
     );
     let hooks = hook_log(&lab);

@@ -24,15 +24,18 @@ async fn probe_then_wrong_then_right_grants_and_counts() {
         b"GET /generate_204 HTTP/1.1\r\nHost: connectivitycheck.gstatic.com\r\nConnection: close\r\n\r\n",
     )
     .await;
-    let location = probe.header("location").expect("redirected");
+    assert_eq!(probe.status, 302);
+    let page = send(
+        portal.portal(),
+        b"GET /news HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let location = page.header("location").expect("redirected");
     let splash_path = &location[location.find("/?").expect("path")..];
     let first = portal.get(splash_path).await;
     assert_eq!(first.status, 200);
     let first = parse_splash(&first.body);
-    assert_eq!(
-        first.url.as_deref(),
-        Some("http://connectivitycheck.gstatic.com/generate_204")
-    );
+    assert_eq!(first.url.as_deref(), Some("http://example.com/news"));
     assert!((2..=4).contains(&first.answers.len()));
 
     let wrong = portal
@@ -89,7 +92,7 @@ async fn probe_then_wrong_then_right_grants_and_counts() {
     assert!(
         right
             .body
-            .contains("href=\"http:&#x2F;&#x2F;connectivitycheck.gstatic.com&#x2F;generate_204\""),
+            .contains("href=\"http:&#x2F;&#x2F;example.com&#x2F;news\""),
         "link to the original URL"
     );
 
@@ -422,6 +425,10 @@ async fn privacy_page_in_both_languages() {
         "states the configured session length"
     );
     assert!(vi.body.contains("90 ngày"), "states the history retention");
+    assert!(
+        vi.body.contains("400 ngày"),
+        "states how long reach records are kept"
+    );
     let en = portal.get("/privacy?lang=en").await;
     assert!(en.body.contains("45 minutes"));
     assert!(en.body.contains("keyed hash"));

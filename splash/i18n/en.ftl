@@ -52,7 +52,10 @@ topic-law = The law
 
 feedback-right = Thank you for reading carefully. Stay safe online!
 feedback-granted-anyway = No problem: what matters is that you now know the right answer. You are online anyway.
-feedback-try-another = Please try another question. If { $left } more answers are not right, you will be let online anyway.
+feedback-try-another = Please try another question. { $left ->
+        [1] If your next answer is not right either, you will be let online anyway.
+       *[other] If { $left } more answers are not right, you will be let online anyway.
+    }
 online-until = You can use the internet for { $minutes } minutes, until { $time } on { $date } (UTC{ $offset }).
 
 ## Errors shown on pages
@@ -130,6 +133,11 @@ report-right = Right
 report-first-try = Right first time
 report-invalid-period = Reporting period “{ $value }” is invalid. Use 2026-H1, 2026-H2, 2026 or 2026-01-01..2026-03-31.
 report-store = Cannot read the state database: { $error }
+report-no-database = There is no state database at { $path }, so there is nothing to report yet.
+    Check state.dir in the configuration file, or run this command where antoan runs.
+reason-right-answer = right answer
+reason-after-wrong-answers = after wrong answers
+reason-operator = allowed by staff
 cli-check-ok = Configuration, templates and { $notices } notices are valid.
 cli-problems = Found { $count } problem(s). Fix them and run “antoan check” again.
 
@@ -187,7 +195,7 @@ check-config-unknown-key = Unknown key “{ $key }”.{ $suggestion ->
         [none] {""}
        *[other] {" "}Did you mean “{ $suggestion }”?
     }
-    .fix = See the list of valid keys in config/antoan.toml.
+    .fix = See the list of valid keys in antoan's example configuration (config/antoan.toml).
 check-config-site-id = { $key } = “{ $value }” is invalid.
     .fix = Use 1 to 64 characters: lowercase ASCII letters, digits and “-”, such as "cafe-hoa-binh".
 check-config-timezone = Time zone “{ $value }” ({ $key }) does not exist.

@@ -19,7 +19,7 @@ page-online-heading = Bạn đã được kết nối internet
 page-online-continue = Tiếp tục tới trang bạn định mở
 page-online-close = Bạn có thể đóng cửa sổ này và dùng mạng bình thường.
 page-error-back = Nhận câu hỏi mới
-page-privacy-heading = antoan ghi lại những gì về thiết bị của bạn
+page-privacy-heading = Những gì antoan ghi lại về thiết bị của bạn
 page-back = Quay lại
 page-redirect-text = Mạng này yêu cầu đăng nhập. Đang chuyển bạn tới trang đăng nhập…
 page-redirect-link = Mở trang đăng nhập
@@ -52,7 +52,10 @@ topic-law = Pháp luật
 
 feedback-right = Cảm ơn bạn đã đọc kỹ. Chúc bạn lướt mạng an toàn!
 feedback-granted-anyway = Không sao, điều quan trọng là bạn đã biết đáp án đúng. Bạn vẫn được vào mạng.
-feedback-try-another = Mời bạn thử một câu hỏi khác. Nếu còn trả lời chưa đúng { $left } lần nữa, bạn vẫn được vào mạng.
+feedback-try-another = Mời bạn thử một câu hỏi khác. { $left ->
+        [1] Nếu lần trả lời tới vẫn chưa đúng, bạn vẫn sẽ được vào mạng.
+       *[other] Nếu còn trả lời chưa đúng { $left } lần nữa, bạn vẫn sẽ được vào mạng.
+    }
 online-until = Bạn được dùng internet trong { $minutes } phút, đến { $time } ngày { $date } (UTC{ $offset }).
 
 ## Lỗi hiển thị trên trang
@@ -64,7 +67,7 @@ error-token-forged = Câu hỏi này không phải do mạng này đưa ra. Hãy
 error-token-other-device-title = Câu hỏi của thiết bị khác
 error-token-other-device = Câu hỏi này được đưa ra cho một thiết bị khác. Hãy nhận câu hỏi mới trên thiết bị của bạn.
 error-token-expired-title = Câu hỏi đã hết hạn
-error-token-expired = Câu hỏi này đã quá lâu. Hãy nhận câu hỏi mới và trả lời lại.
+error-token-expired = Câu hỏi này đã hết thời gian trả lời. Hãy nhận câu hỏi mới và trả lời lại.
 error-token-replayed-title = Câu hỏi đã được trả lời
 error-token-replayed = Câu hỏi này đã được trả lời rồi. Hãy nhận câu hỏi mới.
 error-form-too-large-title = Biểu mẫu quá lớn
@@ -83,7 +86,7 @@ privacy-2 = Để nhận ra thiết bị, antoan tính một mã băm có khoá 
 privacy-3 = Với mã đó, antoan ghi lại những lưu ý bạn đã xem và thời điểm xem, để lần sau cho bạn xem lưu ý khác. Các bản ghi này được xoá sau { $history_days } ngày kể từ lần xem cuối.
 privacy-4 = Khi bạn được vào mạng, địa chỉ IP và MAC của thiết bị được giữ trong suốt phiên (tối đa { $session_minutes } phút) vì tường lửa cần chúng để cho bạn qua, rồi được xoá khi phiên kết thúc.
 privacy-5 = Mỗi câu hỏi hiển thị có một mã dùng một lần, hết hạn sau { $question_minutes } phút; antoan chỉ giữ mã đó đến khi hết hạn để không ai dùng lại được.
-privacy-6 = Các số liệu gửi cho đơn vị điều phối chỉ là số đếm (lượt xem, lượt trả lời, lượt vào mạng) theo lưu ý và chủ đề, không bao giờ có địa chỉ, tên máy hay trang bạn truy cập.
+privacy-6 = Các số liệu gửi cho Đoàn Thanh niên (đơn vị điều phối) chỉ là số đếm (lượt xem, lượt trả lời, lượt vào mạng) theo lưu ý và chủ đề, không bao giờ có địa chỉ, tên máy hay trang bạn truy cập.
 
 privacy-7 = Để đếm số thiết bị được tiếp cận cho báo cáo sáu tháng và hằng năm, antoan ghi lại những ngày thiết bị (theo mã băm) được xem lưu ý, cùng tổng số lượt xem và trả lời theo ngày; các bản ghi này được giữ { $reach_days } ngày rồi xoá.
 
@@ -96,7 +99,7 @@ cli-demo-ready =
     Bấm Ctrl-C để dừng.
 cli-run-ready =
     antoan đang chạy.
-      Cổng thông tin: { $portal }
+      Trang đăng nhập: { $portal }
       Số liệu:        { $metrics }
 cli-stopped = antoan đã dừng.
 cli-demo-tempdir = Không tạo được thư mục tạm cho bản demo: { $error }
@@ -104,7 +107,7 @@ cli-runtime = Không khởi động được bộ chạy bất đồng bộ: { $
 cli-start-secret = Không dùng được tệp khoá bí mật: { $error }
 cli-start-store = Không mở được cơ sở dữ liệu trạng thái: { $error }
 cli-start-firewall = Không thiết lập được tường lửa: { $error }
-    Hãy kiểm tra đã cài gói nftables, antoan chạy với quyền root (hoặc CAP_NET_ADMIN), và các giao diện trong firewall.lan_interfaces có tồn tại.
+    Hãy kiểm tra xem đã cài gói nftables chưa, antoan có chạy với quyền root (hoặc CAP_NET_ADMIN) không, và các giao diện trong firewall.lan_interfaces có tồn tại không.
 cli-start-tls = Không dùng được chứng chỉ TLS của cổng HTTPS: { $error }
 cli-start-bind = Không lắng nghe được trên { $error }. Hãy kiểm tra xem có chương trình khác đang dùng cổng này không, hoặc chọn địa chỉ khác.
 cli-start-control = Không tạo được socket điều khiển { $error }. Hãy kiểm tra quyền ghi vào thư mục chứa nó (state.control_socket).
@@ -130,6 +133,11 @@ report-right = Trả lời đúng
 report-first-try = Đúng ngay lần đầu
 report-invalid-period = Kỳ báo cáo “{ $value }” không hợp lệ. Hãy dùng dạng 2026-H1, 2026-H2, 2026 hoặc 2026-01-01..2026-03-31.
 report-store = Không đọc được cơ sở dữ liệu trạng thái: { $error }
+report-no-database = Không có cơ sở dữ liệu trạng thái ở { $path }, nên chưa có gì để báo cáo.
+    Hãy kiểm tra state.dir trong tệp cấu hình, hoặc chạy lệnh này trên máy có antoan đang chạy.
+reason-right-answer = trả lời đúng
+reason-after-wrong-answers = sau khi trả lời sai
+reason-operator = chủ quán cho phép
 cli-check-ok = Cấu hình, mẫu trang và { $notices } lưu ý đều hợp lệ.
 cli-problems = Tìm thấy { $count } lỗi. Hãy sửa rồi chạy lại “antoan check”.
 
@@ -183,11 +191,11 @@ check-config-toml = Tệp cấu hình không đúng cú pháp TOML: { $error }
     .fix = Sửa dòng được chỉ ra; xem mẫu trong config/antoan.toml.
 check-config-value = Giá trị của { $key } không hợp lệ: { $error }
     .fix = Xem kiểu và giá trị mặc định của khoá này trong config/antoan.toml.
-check-config-unknown-key = Khoá “{ $key }” không tồn tại.{ $suggestion ->
+check-config-unknown-key = Thiết lập “{ $key }” không tồn tại.{ $suggestion ->
         [none] {""}
        *[other] {" "}Có phải bạn muốn viết “{ $suggestion }”?
     }
-    .fix = Xem danh sách khoá hợp lệ trong config/antoan.toml.
+    .fix = Xem danh sách thiết lập hợp lệ trong tệp cấu hình mẫu của antoan (config/antoan.toml).
 check-config-site-id = Giá trị { $key } = “{ $value }” không hợp lệ.
     .fix = Dùng 1 đến 64 ký tự gồm chữ thường không dấu, chữ số và dấu “-”, ví dụ "quan-net-hoa-binh".
 check-config-timezone = Múi giờ “{ $value }” ({ $key }) không tồn tại.
@@ -196,7 +204,7 @@ check-config-language = Ngôn ngữ “{ $value }” ({ $key }) không được 
     .fix = Dùng "vi" hoặc "en".
 check-config-zero = Giá trị { $key } phải lớn hơn 0.
     .fix = Đặt một giá trị dương, hoặc bỏ dòng này để dùng mặc định.
-check-config-url-needed = Cổng thông tin lắng nghe trên mọi địa chỉ ({ $listen }) nên antoan không biết chuyển thiết bị tới đâu.
+check-config-url-needed = antoan nghe trên mọi địa chỉ ({ $listen }) nên không biết đưa thiết bị tới đâu.
     .fix = Thêm portal.url với địa chỉ LAN của gateway, ví dụ url = "http://192.168.1.1:8080/".
 check-config-url = Giá trị { $key } = “{ $value }” không hợp lệ.
     .fix = Dùng một địa chỉ http:// hoặc https:// chỉ gồm máy chủ và cổng, ví dụ "http://192.168.1.1:8080/".
@@ -208,7 +216,7 @@ check-config-tls = Không dùng được chứng chỉ TLS: { $error }
     .fix = Kiểm tra portal.tls_certificate (chuỗi chứng chỉ PEM) và portal.tls_key (khoá riêng PEM khớp với chứng chỉ).
 check-config-province = Mã tỉnh “{ $value }” ({ $key }) không hợp lệ.
     .fix = Dùng mã ISO 3166-2 của Việt Nam, ví dụ "VN-HN" (Hà Nội) hoặc "VN-SG" (TP. Hồ Chí Minh).
-check-config-auth-both = Chỉ dùng một cách xác thực: hoặc mã bearer ({ $key }), hoặc tên đăng nhập và mật khẩu.
+check-config-auth-both = Chỉ dùng một cách xác thực: hoặc mã truy cập (bearer token, { $key }), hoặc tên đăng nhập và mật khẩu.
     .fix = Bỏ một trong hai.
 check-config-auth-password = Có tên đăng nhập ({ $key }) nhưng thiếu mật khẩu.
     .fix = Thêm mật khẩu ở khoá tương ứng trong cùng mục.
@@ -222,7 +230,7 @@ check-config-table = Tên bảng “{ $value }” ({ $key }) không hợp lệ.
     .fix = Dùng 1 đến 32 ký tự gồm chữ cái không dấu, chữ số, “_” và “-”, bắt đầu bằng chữ cái.
 check-config-interface = Tên giao diện mạng “{ $value }” ({ $key }) không hợp lệ.
     .fix = Dùng tên giao diện như trong lệnh “ip link”, tối đa 15 ký tự, ví dụ "br-lan".
-check-config-interfaces-needed = Tường lửa nftables cần biết các giao diện mạng LAN cần chặn.
+check-config-interfaces-needed = Tường lửa nftables cần biết giao diện LAN nào có thiết bị phải giữ lại.
     .fix = Thêm firewall.lan_interfaces, ví dụ lan_interfaces = ["br-lan"].
 check-config-prefix = Dải địa chỉ “{ $value }” ({ $key }) không hợp lệ: { $error }
     .fix = Viết theo dạng "198.51.100.0/24" hoặc "2001:db8::/32".

@@ -243,7 +243,11 @@ async fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&s
         .path_and_query()
         .map(|value| value.as_str())
         .unwrap_or("/");
-    let original = host.and_then(|host| urls::original_from_request(host, path_and_query, &visit.live.hosts));
+    // A probe's URL is not a page the person wanted, so it is not offered as "continue".
+    let original = match probe {
+        Some(_) => None,
+        None => host.and_then(|host| urls::original_from_request(host, path_and_query, &visit.live.hosts)),
+    };
     let mut location = format!("{}/", visit.live.config.portal.url);
     if let Some(original) = original {
         location.push_str("?url=");
@@ -654,7 +658,7 @@ fn privacy(visit: &Visit<'_>) -> Reply {
         ("history_days", history_days.as_str()),
         ("question_minutes", question_minutes.as_str()),
     ];
-    let paragraphs = (1..=6)
+    let paragraphs = (1..=7)
         .map(|n| visit.text(&format!("privacy-{n}"), &args))
         .collect();
     let view = PrivacyView {
