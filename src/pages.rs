@@ -5,7 +5,7 @@
 //! template error (bad syntax, an unknown variable or filter) shows up then, not at request time.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -132,15 +132,32 @@ pub struct RedirectView {
 
 /// The loaded templates and the per-language page strings.
 pub struct Pages {
-    tera: Tera,
-    strings: HashMap<Lang, HashMap<String, String>>,
+    /// One tera instance per language, with the catalog's `{{ t.NAME }}` strings already filled
+    /// into the template sources: a page render then looks up only its view.
+    tera: HashMap<Lang, Tera>,
+    /// Rendered splash pages with marks in place of the token and original URL; see
+    /// [`Pages::cached_splash`].
+    splash_cache: Mutex<HashMap<SplashKey, Arc<str>>>,
 }
+
+/// What a splash page without feedback depends on besides its token and original URL: the
+/// notice, the language, the shown answer order and whether there is an original URL.
+pub type SplashKey = (String, Lang, Vec<usize>, bool);
+
+/// Stands for the token in a cached splash page.
+pub const TOKEN_MARK: &str = "\u{1}T\u{1}";
+/// Stands for the original URL in a cached splash page.
+pub const URL_MARK: &str = "\u{1}U\u{1}";
+/// [`URL_MARK`] as it appears after percent-encoding, in query strings.
+pub const URL_QUERY_MARK: &str = "%01U%01";
+/// Past this many cached pages the cache is emptied (notices × languages × answer orders is
+/// a few hundred for the shipped content).
+const MAX_CACHED_PAGES: usize = 4096;
 
 impl Pages {
     /// Parses the templates of `files` and renders each with sample views in both languages.
     pub fn load(files: &SplashFiles, catalog: &Arc<Catalog>) -> Result<Pages, Vec<Problem>> {
         let mut problems = Vec::new();
-        let mut tera = Tera::default();
         for (name, file) in &files.templates {
             // Parse one by one so that every broken template is reported, not just the first.
             if let Err(error) = Tera::default().add_raw_template(name, &file.text)
@@ -150,16 +167,23 @@ impl Pages {
                     .push(Problem::new(&file.path, None, "check-template").arg("error", error_chain(&error)));
             }
         }
-        let all: Vec<(&str, &str)> = files
-            .templates
-            .iter()
-            .map(|(name, file)| (name.as_str(), file.text.as_str()))
-            .collect();
-        if problems.is_empty()
-            && let Err(error) = tera.add_raw_templates(all)
-        {
-            problems
-                .push(Problem::new("templates", None, "check-template").arg("error", error_chain(&error)));
+        let mut tera = HashMap::new();
+        for lang in Lang::ALL {
+            let strings = catalog.messages_with_prefix(lang, "page-");
+            let sources: Vec<(String, String)> = files
+                .templates
+                .iter()
+                .map(|(name, file)| (name.clone(), fill_strings(&file.text, &strings)))
+                .collect();
+            let mut instance = Tera::default();
+            if problems.is_empty()
+                && let Err(error) = instance.add_raw_templates(sources)
+            {
+                problems.push(
+                    Problem::new("templates", None, "check-template").arg("error", error_chain(&error)),
+                );
+            }
+            tera.insert(lang, instance);
         }
         for required in REQUIRED_TEMPLATES {
             if !files.templates.iter().any(|(name, _)| name == required) {
@@ -173,11 +197,10 @@ impl Pages {
             return Err(problems);
         }
 
-        let strings = Lang::ALL
-            .iter()
-            .map(|&lang| (lang, catalog.messages_with_prefix(lang, "page-")))
-            .collect();
-        let pages = Pages { tera, strings };
+        let pages = Pages {
+            tera,
+            splash_cache: Mutex::new(HashMap::new()),
+        };
         for lang in Lang::ALL {
             for (name, mut context) in samples() {
                 if let Err(error) = pages.render(name, lang, &mut context) {
@@ -205,9 +228,84 @@ impl Pages {
 
     /// Renders template `name` in `lang`; `context` must hold `frame` and the page's view.
     pub fn render(&self, name: &str, lang: Lang, context: &mut Context) -> Result<String, tera::Error> {
-        context.insert("t", &self.strings[&lang]);
-        self.tera.render(name, context)
+        self.tera[&lang].render(name, context)
     }
+}
+
+impl Pages {
+    /// Returns the splash page for `key` with its token and original URL filled in, rendering it
+    /// with `render` (which must use [`TOKEN_MARK`], [`URL_MARK`] and [`URL_QUERY_MARK`]) only
+    /// the first time. Every view gets a fresh token and a shuffled order, so the page cannot be
+    /// cached whole; the template work is the same for every view of one order and language.
+    pub fn cached_splash(
+        &self,
+        key: SplashKey,
+        token: &str,
+        url: &str,
+        render: impl FnOnce() -> String,
+    ) -> String {
+        let cached = self
+            .splash_cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&key)
+            .cloned();
+        let page = match cached {
+            Some(page) => page,
+            None => {
+                let page: Arc<str> = Arc::from(render());
+                let mut cache = self
+                    .splash_cache
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if cache.len() >= MAX_CACHED_PAGES {
+                    cache.clear();
+                }
+                cache.insert(key, Arc::clone(&page));
+                page
+            }
+        };
+        let query: String = form_urlencoded::byte_serialize(url.as_bytes()).collect();
+        page.replace(TOKEN_MARK, &tera::escape_html(token))
+            .replace(URL_MARK, &tera::escape_html(url))
+            .replace(URL_QUERY_MARK, &tera::escape_html(&query))
+    }
+}
+
+/// Replaces each `{{ t.NAME }}` in a template source with the catalog string, HTML-escaped.
+/// Other uses of `t` are left alone, so they fail at load with "variable not found", where the
+/// operator sees them, rather than at request time.
+fn fill_strings(source: &str, strings: &HashMap<String, String>) -> String {
+    let mut filled = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        filled.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let replaced = after.find("}}").and_then(|end| {
+            let name = after[..end].trim().strip_prefix("t.")?;
+            let value = strings.get(name)?;
+            Some((tera::escape_html(value), end + 2))
+        });
+        match replaced {
+            // A string that itself looked like tera syntax would be parsed; raw blocks stop that.
+            Some((value, used)) if value.contains('{') => {
+                filled.push_str("{% raw %}");
+                filled.push_str(&value);
+                filled.push_str("{% endraw %}");
+                rest = &after[used..];
+            }
+            Some((value, used)) => {
+                filled.push_str(&value);
+                rest = &after[used..];
+            }
+            None => {
+                filled.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
 }
 
 /// Builds a tera context from a frame and a page view under `view`.
@@ -325,4 +423,62 @@ fn samples() -> Vec<(&'static str, Context)> {
         ("privacy.html", context(&frame, &privacy)),
         ("redirect.html", context(&frame, &redirect)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings() -> HashMap<String, String> {
+        [("page_a", "Trả lời <ngay>"), ("page_b", "{{ not syntax }}")]
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn catalog_strings_filled_and_escaped() {
+        let filled = fill_strings("<p>{{ t.page_a }}</p><p>{{t.page_a}}</p>{{ view.x }}", &strings());
+        assert_eq!(
+            filled,
+            "<p>Trả lời &lt;ngay&gt;</p><p>Trả lời &lt;ngay&gt;</p>{{ view.x }}"
+        );
+    }
+
+    #[test]
+    fn strings_that_look_like_syntax_stay_text() {
+        let filled = fill_strings("{{ t.page_b }}", &strings());
+        let mut tera = Tera::default();
+        tera.add_raw_template("x.html", &filled).expect("parses");
+        assert_eq!(
+            tera.render("x.html", &Context::new()).expect("renders"),
+            "{{ not syntax }}"
+        );
+    }
+
+    #[test]
+    fn unknown_string_left_for_load_to_report() {
+        assert_eq!(
+            fill_strings("{{ t.page_missing }}", &strings()),
+            "{{ t.page_missing }}"
+        );
+        let files = crate::splash::SplashFiles {
+            templates: REQUIRED_TEMPLATES
+                .iter()
+                .map(|name| {
+                    let file = crate::splash::SourceFile {
+                        path: (*name).into(),
+                        text: "{{ t.page_missing }}".to_string(),
+                    };
+                    (name.to_string(), file)
+                })
+                .collect(),
+            notices: Vec::new(),
+            assets: Default::default(),
+        };
+        let problems = Pages::load(&files, &Arc::new(Catalog::embedded()))
+            .err()
+            .expect("rejected at load");
+        assert!(problems.iter().all(|problem| problem.message == "check-template"));
+    }
 }

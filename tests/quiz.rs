@@ -573,3 +573,33 @@ async fn audience_answer_counted_once_without_device() {
         None
     );
 }
+
+#[tokio::test]
+async fn repeated_views_fill_token_and_url() {
+    let portal = TestPortal::start("").await;
+    let url = "http://example.com/a?b=1&c=\"x\"";
+    let path = format!("/?url={}", form_encode(url));
+    let first = portal.get(&path).await;
+    let notice = parse_splash(&first.body).notice;
+    let mut tokens = std::collections::HashSet::new();
+    for _ in 0..12 {
+        let page = portal.get(&format!("{path}&notice={notice}")).await;
+        assert!(
+            !page.body.contains('\u{1}'),
+            "no token or URL mark left in the page"
+        );
+        assert!(!page.body.contains("%01U%01"), "no query mark left in the page");
+        let splash = parse_splash(&page.body);
+        assert_eq!(splash.url.as_deref(), Some("http://example.com/a?b=1&c=%22x%22"));
+        assert!(
+            page.body.contains(
+                &format!("url={}", form_encode("http://example.com/a?b=1&c=%22x%22"))
+                    .replace('&', "&amp;")
+                    .replace('/', "&#x2F;")
+            ),
+            "the language switch carries the URL"
+        );
+        tokens.insert(splash.token);
+    }
+    assert_eq!(tokens.len(), 12, "every view has its own token");
+}

@@ -21,7 +21,7 @@ use crate::i18n::Lang;
 use crate::identity::Client;
 use crate::pages::{
     AnswerView, AudienceGroupView, AudienceView, ErrorView, FeedbackView, Frame, NoticeView, OnlineView,
-    PrivacyView, RedirectView, SplashView, context,
+    PrivacyView, RedirectView, SplashView, TOKEN_MARK, URL_MARK, context,
 };
 use crate::rotation;
 use crate::sessions;
@@ -370,6 +370,48 @@ fn question_page(
     needs_answer: bool,
 ) -> Reply {
     let lang = visit.lang;
+    let status = if needs_answer {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    if feedback.is_some() || needs_answer {
+        let body = splash_body(visit, notice, claims, token, url, feedback, needs_answer);
+        return respond::html(status, lang, body);
+    }
+    // The common case, a plain question, comes from the cache with the token and URL filled in.
+    let key = (notice.id.clone(), lang, claims.order.clone(), !url.is_empty());
+    let url_mark = if url.is_empty() {
+        String::new()
+    } else {
+        URL_MARK.to_string()
+    };
+    let body = visit.live.pages.cached_splash(key, &token, &url, || {
+        splash_body(
+            visit,
+            notice,
+            claims,
+            TOKEN_MARK.to_string(),
+            url_mark,
+            None,
+            false,
+        )
+    });
+    respond::html(status, lang, body)
+}
+
+/// Renders `splash.html`. `url` may be [`URL_MARK`], which the switch link then carries as
+/// [`URL_QUERY_MARK`].
+fn splash_body(
+    visit: &Visit<'_>,
+    notice: &Notice,
+    claims: &Claims,
+    token: String,
+    url: String,
+    feedback: Option<FeedbackView>,
+    needs_answer: bool,
+) -> String {
+    let lang = visit.lang;
     let answers = claims
         .order
         .iter()
@@ -403,12 +445,7 @@ fn question_page(
         switch_url.push_str("&url=");
         switch_url.extend(form_urlencoded::byte_serialize(url.as_bytes()));
     }
-    let status = if needs_answer {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    render(visit, status, "splash.html", &view, switch_url)
+    render_or_plain(visit, "splash.html", &view, Some(switch_url))
 }
 
 /// `POST /answer`: checks the token and the answer, then grants or asks again.
