@@ -474,6 +474,39 @@ pub async fn reload(state: &Arc<PortalState>, catalog: &Arc<Catalog>) -> Result<
             "portal.max_connections_per_client",
             config.portal.max_connections_per_client != old.config.portal.max_connections_per_client,
         ),
+        // The metric labels, the push task and the HTTPS listener are set up at start.
+        ("site.name", config.site.name != old.config.site.name),
+        ("site.province", config.site.province != old.config.site.province),
+        (
+            "site.province_name",
+            config.site.province_name != old.config.site.province_name,
+        ),
+        (
+            "site.geoip_database",
+            config.site.geoip_database != old.config.site.geoip_database,
+        ),
+        (
+            "site.public_address",
+            config.site.public_address != old.config.site.public_address,
+        ),
+        (
+            "site.wan_interface",
+            config.site.wan_interface != old.config.site.wan_interface,
+        ),
+        (
+            "metrics.remote_write_url",
+            config.metrics.remote_write_url != old.config.metrics.remote_write_url,
+        ),
+        (
+            "metrics credentials or push_interval",
+            config.metrics.remote_write_authorization != old.config.metrics.remote_write_authorization
+                || config.metrics.push_interval != old.config.metrics.push_interval,
+        ),
+        (
+            "portal.https_listen",
+            config.portal.https.as_ref().map(|https| https.listen)
+                != old.config.portal.https.as_ref().map(|https| https.listen),
+        ),
     ];
     for (key, changed) in fixed {
         if changed {
