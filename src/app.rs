@@ -450,6 +450,28 @@ pub enum ReloadError {
     Firewall(#[from] FirewallError),
 }
 
+/// Loads the certificate `pair` names for a listener that already serves TLS (`running`); a
+/// listener that would turn TLS on or off keeps its state until a restart.
+fn reload_certificate(
+    config: &Config,
+    pair: Option<&(std::path::PathBuf, std::path::PathBuf)>,
+    running: bool,
+    listener: &str,
+) -> Result<Option<Arc<rustls::ServerConfig>>, ReloadError> {
+    match (pair, running) {
+        (Some((certificate, key)), true) => tls::load(certificate, key).map(Some).map_err(|error| {
+            ReloadError::Problems(vec![
+                Problem::new(&config.path, None, "check-config-tls").arg("error", error),
+            ])
+        }),
+        (Some(_), false) | (None, true) => {
+            tracing::warn!(listener, "turning TLS on or off needs a restart");
+            Ok(None)
+        }
+        (None, false) => Ok(None),
+    }
+}
+
 /// Re-reads the configuration file and the splash folder and puts them in force, replacing the
 /// firewall table with the new settings and every live session. Sessions are not dropped. On any
 /// problem nothing changes. Listener addresses, the state folder, the site id and the firewall
@@ -529,30 +551,23 @@ pub async fn reload(state: &Arc<PortalState>, catalog: &Arc<Catalog>) -> Result<
     }
 
     let splash = load_splash(&config, catalog).map_err(ReloadError::Problems)?;
-    let certificate = match (&config.portal.https, &state.tls) {
-        (Some(https), Some(_)) => Some(tls::load(&https.certificate, &https.key).map_err(|error| {
-            ReloadError::Problems(vec![
-                Problem::new(&config.path, None, "check-config-tls").arg("error", error),
-            ])
-        })?),
-        (Some(_), None) | (None, Some(_)) => {
-            tracing::warn!("turning the HTTPS listener on or off needs a restart");
-            None
-        }
-        (None, None) => None,
-    };
-    let admin_certificate = match (&config.admin.tls, &state.admin_tls) {
-        (Some((certificate, key)), Some(_)) => Some(tls::load(certificate, key).map_err(|error| {
-            ReloadError::Problems(vec![
-                Problem::new(&config.path, None, "check-config-tls").arg("error", error),
-            ])
-        })?),
-        (Some(_), None) | (None, Some(_)) => {
-            tracing::warn!("turning TLS on the admin listener on or off needs a restart");
-            None
-        }
-        (None, None) => None,
-    };
+    let portal_pair = config
+        .portal
+        .https
+        .as_ref()
+        .map(|https| (https.certificate.clone(), https.key.clone()));
+    let certificate = reload_certificate(
+        &config,
+        portal_pair.as_ref(),
+        state.tls.is_some(),
+        "the HTTPS listener",
+    )?;
+    let admin_certificate = reload_certificate(
+        &config,
+        config.admin.tls.as_ref(),
+        state.admin_tls.is_some(),
+        "the admin listener",
+    )?;
     if config.firewall.backend == FirewallBackend::Nftables {
         let for_worker = Arc::clone(state);
         let new_config = config.clone();

@@ -121,25 +121,7 @@ impl TokenSigner {
     /// Checks a token presented by `device` at `now` (seconds since the Unix epoch). Replay is
     /// checked by the store, which remembers used nonces.
     pub fn verify(&self, token: &str, device: &DeviceId, now: u64) -> Result<Claims, TokenError> {
-        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
-            return Err(TokenError::Malformed);
-        }
-        let (payload, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
-        if payload.is_empty() || signature.is_empty() {
-            return Err(TokenError::Malformed);
-        }
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| TokenError::Malformed)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| TokenError::Malformed)?;
-        self.mac(&payload)
-            .verify_slice(&signature)
-            .map_err(|_| TokenError::Forged)?;
-
-        // From here on the payload was written by us, but is still parsed strictly.
-        let payload = String::from_utf8(payload).map_err(|_| TokenError::Malformed)?;
+        let payload = self.signed_payload(token)?;
         let claims = parse_payload(&payload).ok_or(TokenError::Malformed)?;
         if &claims.device != device {
             return Err(TokenError::OtherDevice);
@@ -170,20 +152,7 @@ impl TokenSigner {
     /// Checks an anonymous token and returns its nonce and expiry; replay is checked by the
     /// store like for quiz tokens.
     pub fn verify_anonymous(&self, token: &str, now: u64) -> Result<(String, u64), TokenError> {
-        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
-            return Err(TokenError::Malformed);
-        }
-        let (payload, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| TokenError::Malformed)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| TokenError::Malformed)?;
-        self.mac(&payload)
-            .verify_slice(&signature)
-            .map_err(|_| TokenError::Forged)?;
-        let payload = String::from_utf8(payload).map_err(|_| TokenError::Malformed)?;
+        let payload = self.signed_payload(token)?;
         let mut fields = payload.split('|');
         if fields.next() != Some(ANONYMOUS_VERSION) {
             return Err(TokenError::Malformed);
@@ -200,6 +169,28 @@ impl TokenSigner {
             return Err(TokenError::Expired);
         }
         Ok((nonce.to_string(), expires))
+    }
+
+    /// Decodes a `payload.signature` token and checks its signature; the payload is then ours,
+    /// though still parsed strictly by the caller.
+    fn signed_payload(&self, token: &str) -> Result<String, TokenError> {
+        if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::Malformed);
+        }
+        let (payload, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
+        if payload.is_empty() || signature.is_empty() {
+            return Err(TokenError::Malformed);
+        }
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| TokenError::Malformed)?;
+        self.mac(&payload)
+            .verify_slice(&signature)
+            .map_err(|_| TokenError::Forged)?;
+        String::from_utf8(payload).map_err(|_| TokenError::Malformed)
     }
 
     fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {

@@ -448,25 +448,58 @@ fn splash_body(
     render_or_plain(visit, "splash.html", &view, Some(switch_url))
 }
 
+/// A posted form, with its language already applied to the visit and its original URL cleaned.
+struct Form {
+    fields: Vec<(String, String)>,
+    url: String,
+}
+
+impl Form {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Reads a form body of at most [`MAX_FORM_BYTES`]; a larger one gets the error page.
+async fn read_form(visit: &mut Visit<'_>, request: Request<Incoming>) -> Result<Form, Reply> {
+    let body = match Limited::new(request.into_body(), MAX_FORM_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Err(error_page(
+                visit,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "error-form-too-large",
+                "/",
+            ));
+        }
+    };
+    let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().take(16).collect();
+    let form = Form {
+        fields,
+        url: String::new(),
+    };
+    if let Some(lang) = form.field("lang").and_then(|lang| lang.parse().ok()) {
+        visit.lang = lang;
+    }
+    let url = form
+        .field("url")
+        .and_then(|url| urls::clean_original(url, &visit.live.hosts))
+        .unwrap_or_default();
+    Ok(Form { url, ..form })
+}
+
 /// `POST /answer`: checks the token and the answer, then grants or asks again.
 async fn answer(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
     let state = visit.state;
-    let body = match Limited::new(request.into_body(), MAX_FORM_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return error_page(visit, StatusCode::PAYLOAD_TOO_LARGE, "error-form-too-large", "/"),
+    let form = match read_form(visit, request).await {
+        Ok(form) => form,
+        Err(reply) => return reply,
     };
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().take(16).collect();
-    let field = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    if let Some(lang) = field("lang").and_then(|lang| lang.parse().ok()) {
-        visit.lang = lang;
-    }
-    let url = field("url")
-        .and_then(|url| urls::clean_original(url, &visit.live.hosts))
-        .unwrap_or_default();
+    let field = |name: &str| form.field(name);
+    let url = form.url.clone();
     let token = field("token").unwrap_or("");
 
     let now = unix_now();
@@ -551,22 +584,12 @@ const AUDIENCE_GROUPS: [&str; 6] = [
 /// `POST /audience`: counts one anonymous answer per grant; nothing about the device is stored.
 async fn audience(visit: &mut Visit<'_>, request: Request<Incoming>) -> Reply {
     let state = visit.state;
-    let body = match Limited::new(request.into_body(), MAX_FORM_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return error_page(visit, StatusCode::PAYLOAD_TOO_LARGE, "error-form-too-large", "/"),
+    let form = match read_form(visit, request).await {
+        Ok(form) => form,
+        Err(reply) => return reply,
     };
-    let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().take(16).collect();
-    let field = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    if let Some(lang) = field("lang").and_then(|lang| lang.parse().ok()) {
-        visit.lang = lang;
-    }
-    let url = field("url")
-        .and_then(|url| urls::clean_original(url, &visit.live.hosts))
-        .unwrap_or_default();
+    let field = |name: &str| form.field(name);
+    let url = form.url.clone();
     let Some(group) = field("group").and_then(|group| AUDIENCE_GROUPS.iter().find(|known| **known == group))
     else {
         return back_to_splash(visit);
