@@ -24,6 +24,7 @@ fn ruleset(devices: u32) -> Ruleset {
         portal_port: 8080,
         admin_port: 9469,
         walled_garden: vec![],
+        dns_garden: vec![],
         trusted_macs: vec![],
         blocked_macs: vec![],
         idle_timeout: Duration::from_secs(1800),

@@ -301,6 +301,7 @@ pub fn ruleset_for(config: &Config, sessions: &[Allowed]) -> Ruleset {
         portal_port: config.portal.listen.port(),
         admin_port: config.admin.listen.port(),
         walled_garden: firewall.walled_garden.clone(),
+        dns_garden: Vec::new(),
         trusted_macs: firewall.trusted_macs.clone(),
         blocked_macs: firewall.blocked_macs.clone(),
         idle_timeout: config.session.idle_timeout,

@@ -631,6 +631,26 @@ fn gateway_holds_back_and_lets_through() {
         "operator grant lets client1 through: {operator}"
     );
 
+    // An address dnsmasq's nftset= would add to the walled garden: client2, still captured,
+    // reaches it before any answer, and it survives the table replacement below.
+    lab.must(
+        "gw",
+        &[
+            "nft",
+            "add",
+            "element",
+            "inet",
+            "antoan",
+            "garden_v4",
+            "{ 198.51.100.2 }",
+        ],
+    );
+    let (_, garden) = lab.curl("client2", &[&v4_url]);
+    assert!(
+        garden.contains("upstream-ok"),
+        "walled-garden address reachable before the check: {garden}"
+    );
+
     // SIGHUP with client2 added to the trusted MACs: it passes without the check, and
     // client1's session survives the table replacement.
     let reloaded = write_config(&lab, "1h", "30m", &["02:00:00:00:00:02"]);
@@ -661,6 +681,23 @@ fn gateway_holds_back_and_lets_through() {
     assert!(
         kept.contains("upstream-ok"),
         "client1 stays online across the reload: {kept}"
+    );
+    let garden = lab.must("gw", &["nft", "list", "set", "inet", "antoan", "garden_v4"]);
+    assert!(
+        garden.contains("198.51.100.2"),
+        "dnsmasq's walled-garden address kept by the reload: {garden}"
+    );
+    lab.must(
+        "gw",
+        &[
+            "nft",
+            "delete",
+            "element",
+            "inet",
+            "antoan",
+            "garden_v4",
+            "{ 198.51.100.2 }",
+        ],
     );
     lab.kill_antoan("-TERM");
 

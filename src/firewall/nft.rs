@@ -42,6 +42,7 @@ impl NftFirewall {
     /// Replaces antoan's table with `ruleset` in one transaction, reads it back to check it,
     /// and starts the worker that applies grants.
     pub fn start(nft: &str, ruleset: &Ruleset) -> Result<NftFirewall, FirewallError> {
+        let ruleset = &with_kept_garden(nft, ruleset.clone());
         run_nft(nft, &ruleset.render())?;
         verify(nft, ruleset)?;
         tracing::info!(
@@ -156,7 +157,7 @@ fn apply_batches(nft: &str, table: &str, queue: mpsc::Receiver<Job>) {
             else {
                 continue;
             };
-            let ruleset = build();
+            let ruleset = with_kept_garden(nft, build());
             let result = run_nft(nft, &ruleset.render()).and_then(|_| verify(nft, &ruleset));
             match &result {
                 Ok(()) => {
@@ -221,6 +222,43 @@ fn script_for<'a>(table: &str, changes: impl IntoIterator<Item = &'a Change>, re
     script
 }
 
+/// Adds to `ruleset` the addresses dnsmasq's `nftset=` put in the kernel's `garden_v4` and
+/// `garden_v6`, so that replacing the table does not empty them.
+fn with_kept_garden(nft: &str, mut ruleset: Ruleset) -> Ruleset {
+    for set in ["garden_v4", "garden_v6"] {
+        let Ok(output) = Command::new(nft)
+            .args(["list", "set", "inet", &ruleset.table, set])
+            .output()
+        else {
+            continue;
+        };
+        // A missing table (first start) or set is not an error: there is nothing to keep.
+        if !output.status.success() {
+            continue;
+        }
+        for prefix in garden_elements(&String::from_utf8_lossy(&output.stdout)) {
+            if !ruleset.dns_garden.contains(&prefix) {
+                ruleset.dns_garden.push(prefix);
+            }
+        }
+    }
+    ruleset
+}
+
+/// Parses the elements of an interval set from `nft list set` output; ranges and anything else
+/// that is not an address or prefix are skipped.
+fn garden_elements(listing: &str) -> Vec<ruleset::Prefix> {
+    let Some(start) = listing.find("elements = {") else {
+        return Vec::new();
+    };
+    let rest = &listing[start + "elements = {".len()..];
+    let body = &rest[..rest.find('}').unwrap_or(rest.len())];
+    body.split([',', '\n'])
+        .filter_map(|item| item.split_whitespace().next())
+        .filter_map(|item| item.parse().ok())
+        .collect()
+}
+
 /// Runs `nft -f -` with `script` on standard input and returns its standard output.
 fn run_nft(nft: &str, script: &str) -> Result<String, FirewallError> {
     let mut child = Command::new(nft)
@@ -283,4 +321,18 @@ fn verify(nft: &str, ruleset: &Ruleset) -> Result<(), FirewallError> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garden_elements_parsed_from_listing() {
+        let listing = "table inet antoan {\n\tset garden_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\
+                       \t\telements = { 198.51.100.0/24, 203.0.113.7,\n\t\t\t     203.0.113.20-203.0.113.30 }\n\t}\n}\n";
+        let found: Vec<String> = garden_elements(listing).iter().map(ToString::to_string).collect();
+        assert_eq!(found, ["198.51.100.0/24", "203.0.113.7/32"]);
+        assert!(garden_elements("table inet antoan {\n\tset garden_v6 {\n\t}\n}\n").is_empty());
+    }
 }

@@ -126,7 +126,11 @@ pub struct Ruleset {
     pub portal_port: u16,
     /// Port of the admin listener, closed to the LAN side.
     pub admin_port: u16,
+    /// Prefixes from the config, in the sets `garden_config_v4` and `garden_config_v6`.
     pub walled_garden: Vec<Prefix>,
+    /// Prefixes already in `garden_v4` and `garden_v6`, the sets dnsmasq's `nftset=` fills, kept
+    /// when the table is replaced.
+    pub dns_garden: Vec<Prefix>,
     pub trusted_macs: Vec<MacAddr>,
     pub blocked_macs: Vec<MacAddr>,
     /// Idle timeout of devices in no group.
@@ -205,15 +209,43 @@ impl Ruleset {
             "",
             &macs(&self.blocked_macs),
         );
-        let garden = |v4: bool| {
-            self.walled_garden
+        let garden = |prefixes: &[Prefix], v4: bool| {
+            prefixes
                 .iter()
                 .filter(|prefix| prefix.address.is_ipv4() == v4)
                 .map(Prefix::to_string)
                 .collect::<Vec<_>>()
         };
-        write_set(&mut text, "garden_v4", "ipv4_addr", "interval", &garden(true));
-        write_set(&mut text, "garden_v6", "ipv6_addr", "interval", &garden(false));
+        // Configured prefixes and dnsmasq's addresses live in separate sets, so that a replaced
+        // table keeps what dnsmasq added without keeping a prefix removed from the config.
+        write_set(
+            &mut text,
+            "garden_config_v4",
+            "ipv4_addr",
+            "interval",
+            &garden(&self.walled_garden, true),
+        );
+        write_set(
+            &mut text,
+            "garden_config_v6",
+            "ipv6_addr",
+            "interval",
+            &garden(&self.walled_garden, false),
+        );
+        write_set(
+            &mut text,
+            "garden_v4",
+            "ipv4_addr",
+            "interval",
+            &garden(&self.dns_garden, true),
+        );
+        write_set(
+            &mut text,
+            "garden_v6",
+            "ipv6_addr",
+            "interval",
+            &garden(&self.dns_garden, false),
+        );
 
         let lan = self
             .lan_interfaces
@@ -221,7 +253,8 @@ impl Ruleset {
             .map(|name| format!("\"{name}\""))
             .collect::<Vec<_>>()
             .join(", ");
-        let garden = "\t\tip daddr @garden_v4 return\n\t\tip6 daddr @garden_v6 return\n";
+        let garden = "\t\tip daddr @garden_config_v4 return\n\t\tip6 daddr @garden_config_v6 return\n\
+                      \t\tip daddr @garden_v4 return\n\t\tip6 daddr @garden_v6 return\n";
         let capture_passes = format!(
             "\t\tether saddr @trusted_mac return\n\
              \t\tether saddr @allowed_mac ether saddr @idle_mac return\n\

@@ -14,6 +14,7 @@ fn sample() -> Ruleset {
             "198.51.100.0/24".parse().expect("valid"),
             "2001:db8:9::/48".parse().expect("valid"),
         ],
+        dns_garden: vec!["203.0.113.80".parse().expect("valid")],
         trusted_macs: vec![mac("02:00:00:00:00:aa")],
         blocked_macs: vec![],
         idle_timeout: Duration::from_secs(1800),
@@ -83,15 +84,24 @@ table inet antoan {
 	set blocked_mac {
 		type ether_addr;
 	}
-	set garden_v4 {
+	set garden_config_v4 {
 		type ipv4_addr;
 		flags interval;
 		elements = { 198.51.100.0/24 }
 	}
-	set garden_v6 {
+	set garden_config_v6 {
 		type ipv6_addr;
 		flags interval;
 		elements = { 2001:db8:9::/48 }
+	}
+	set garden_v4 {
+		type ipv4_addr;
+		flags interval;
+		elements = { 203.0.113.80/32 }
+	}
+	set garden_v6 {
+		type ipv6_addr;
+		flags interval;
 	}
 	chain capture {
 		type nat hook prerouting priority dstnat - 5; policy accept;
@@ -101,6 +111,8 @@ table inet antoan {
 		ether saddr @allowed_mac ether saddr @idle_mac return
 		ip saddr @allowed_v4 ip saddr @idle_v4 return
 		ip6 saddr @allowed_v6 ip6 saddr @idle_v6 return
+		ip daddr @garden_config_v4 return
+		ip6 daddr @garden_config_v6 return
 		ip daddr @garden_v4 return
 		ip6 daddr @garden_v6 return
 		tcp dport 80 redirect to :8080
@@ -114,6 +126,8 @@ table inet antoan {
 		ether saddr @allowed_mac ether saddr @idle_mac update @idle_mac { ether saddr timeout 1800s } return
 		ip saddr @allowed_v4 ip saddr @idle_v4 update @idle_v4 { ip saddr timeout 1800s } return
 		ip6 saddr @allowed_v6 ip6 saddr @idle_v6 update @idle_v6 { ip6 saddr timeout 1800s } return
+		ip daddr @garden_config_v4 return
+		ip6 daddr @garden_config_v6 return
 		ip daddr @garden_v4 return
 		ip6 daddr @garden_v6 return
 		tcp dport { 443, 853 } reject with tcp reset
