@@ -562,6 +562,48 @@ fn gateway_holds_back_and_lets_through() {
     let (code, _) = lab.curl("client1", &["http://192.0.2.17:9469/metrics"]);
     assert_ne!(code, 0, "admin port closed to the LAN");
 
+    // A connection opened before the grant stays redirected to the portal by conntrack. A
+    // request on it after the grant is sent back to its own URL on a closed connection, and a
+    // new connection passes.
+    let script = "import socket, sys\n\
+                  s = socket.create_connection(('198.51.100.2', 80), timeout=5)\n\
+                  print('open', flush=True)\n\
+                  sys.stdin.readline()\n\
+                  s.sendall(b'GET /page HTTP/1.1\\r\\nHost: 198.51.100.2\\r\\n\\r\\n')\n\
+                  print(s.recv(4096).decode(errors='replace'), flush=True)\n";
+    let mut stale = Command::new("ip")
+        .args(["netns", "exec", &lab.ns("client2"), "python3", "-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("stale connection opens");
+    let mut output = std::io::BufReader::new(stale.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut output, &mut line).expect("first line");
+    assert_eq!(line.trim(), "open");
+    let online = answer_right(&lab, "client2", &content);
+    assert!(online.contains("Bạn đã được kết nối internet"));
+    std::io::Write::write_all(&mut stale.stdin.take().expect("stdin"), b"go\n").expect("written");
+    let mut reply = String::new();
+    std::io::Read::read_to_string(&mut output, &mut reply).expect("reply");
+    let _ = stale.wait();
+    assert!(
+        reply.starts_with("HTTP/1.1 302"),
+        "stale connection redirected: {reply}"
+    );
+    assert!(
+        reply.contains("location: http://198.51.100.2/page"),
+        "back to its own URL: {reply}"
+    );
+    assert!(
+        reply.contains("connection: close"),
+        "on a closed connection: {reply}"
+    );
+    let (_, fresh) = lab.curl("client2", &[&v4_url]);
+    assert!(fresh.contains("upstream-ok"), "a new connection passes: {fresh}");
+    let (ok, revoked) = clients(&lab, &config, &["revoke", "02:00:00:00:00:02"]);
+    assert!(ok, "{revoked}");
+
     // kill -9 with client1 online: it stays online, and a new start restores its session with
     // the remaining time instead of cutting it off.
     lab.kill_antoan("-KILL");

@@ -80,6 +80,8 @@ pub struct PortalState {
     pub tls: Option<Arc<TlsSlot>>,
     /// The admin listener's certificate, when it serves over TLS.
     pub admin_tls: Option<Arc<TlsSlot>>,
+    /// When each device was last sent back to its own URL; see `routes::capture`.
+    pub stale_retries: RetryLimiter,
     connections: ConnectionCounter,
 }
 
@@ -116,6 +118,7 @@ impl PortalState {
             metrics,
             tls,
             admin_tls,
+            stale_retries: RetryLimiter::default(),
             connections,
         }
     }
@@ -128,6 +131,31 @@ impl PortalState {
     /// Puts a new configuration and content in force for the next requests.
     pub fn replace_live(&self, live: Live) {
         *self.live.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
+    }
+}
+
+/// Allows one retry per device per [`RetryLimiter::INTERVAL`].
+#[derive(Default)]
+pub struct RetryLimiter {
+    last: Mutex<HashMap<crate::identity::DeviceId, std::time::Instant>>,
+}
+
+impl RetryLimiter {
+    const INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// Returns whether `device` may retry now, and records it when it may.
+    pub fn allow(&self, device: &crate::identity::DeviceId) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.len() > 10_000 {
+            last.retain(|_, time| time.elapsed() < Self::INTERVAL);
+        }
+        match last.get(device) {
+            Some(time) if time.elapsed() < Self::INTERVAL => false,
+            _ => {
+                last.insert(device.clone(), std::time::Instant::now());
+                true
+            }
+        }
     }
 }
 

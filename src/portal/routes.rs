@@ -215,6 +215,33 @@ async fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&s
         {
             tracing::error!(%error, device = %visit.client.device, "failed to end an idle session");
         }
+        // Still allowed: a browser reused a connection opened (and so redirected) before the
+        // grant. Sending it back to the same URL on a closed connection makes it open a new one,
+        // which the kernel lets through. Once per device every few seconds, so a rule that keeps
+        // redirecting an allowed device cannot make the browser loop.
+        let own_url = host.and_then(|host| {
+            let path_and_query = request
+                .uri()
+                .path_and_query()
+                .map(|value| value.as_str())
+                .unwrap_or("/");
+            urls::original_from_request(host, path_and_query, &visit.live.hosts)
+        });
+        if present == Some(true)
+            && let Some(own_url) = own_url
+            && state.stale_retries.allow(&visit.client.device)
+        {
+            tracing::debug!(device = %visit.client.device, "captured connection from an allowed device; retrying");
+            let body = render_or_plain(
+                visit,
+                "redirect.html",
+                &RedirectView {
+                    location: own_url.clone(),
+                },
+                None,
+            );
+            return respond::close(respond::redirect(&own_url, visit.lang, body));
+        }
     } else if session_remaining(visit).is_some() {
         // Only reached when the firewall does not hold devices back (the logging firewall);
         // answer probes as the internet would so the OS sees it is online.
