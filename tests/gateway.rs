@@ -673,8 +673,9 @@ fn gateway_holds_back_and_lets_through() {
         "operator grant lets client1 through: {operator}"
     );
 
-    // An address dnsmasq's nftset= would add to the walled garden: client2, still captured,
-    // reaches it before any answer, and it survives the table replacement below.
+    // An address dnsmasq's nftset= would add to the walled garden (the upstream host's IPv6
+    // address): client2, still captured, reaches it before any answer, and it survives the
+    // table replacement below. Its IPv4 address stays outside the garden.
     lab.must(
         "gw",
         &[
@@ -683,18 +684,24 @@ fn gateway_holds_back_and_lets_through() {
             "element",
             "inet",
             "antoan",
-            "garden_v4",
-            "{ 198.51.100.2 }",
+            "garden_v6",
+            "{ 2001:db8:2::2 }",
         ],
     );
-    let (_, garden) = lab.curl("client2", &[&v4_url]);
+    let (_, garden) = lab.curl("client2", &["-g", &v6_url]);
     assert!(
         garden.contains("upstream-ok"),
         "walled-garden address reachable before the check: {garden}"
     );
+    let (_, outside) = lab.curl("client2", &[&v4_url]);
+    assert!(
+        outside.contains("|302|"),
+        "addresses outside the garden still captured: {outside}"
+    );
 
     // SIGHUP with client2 added to the trusted MACs: it passes without the check, and
     // client1's session survives the table replacement.
+    let replaced_before = lab.antoan_log().matches("nftables table replaced").count();
     let reloaded = write_config(&lab, "1h", "30m", &["02:00:00:00:00:02"]);
     assert_eq!(reloaded, config);
     let pid = lab.antoan.as_ref().expect("running").id().to_string();
@@ -705,6 +712,12 @@ fn gateway_holds_back_and_lets_through() {
             .expect("kill runs")
             .success()
     );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline
+        && lab.antoan_log().matches("nftables table replaced").count() == replaced_before
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut trusted_now = String::new();
     while Instant::now() < deadline {
@@ -724,9 +737,9 @@ fn gateway_holds_back_and_lets_through() {
         kept.contains("upstream-ok"),
         "client1 stays online across the reload: {kept}"
     );
-    let garden = lab.must("gw", &["nft", "list", "set", "inet", "antoan", "garden_v4"]);
+    let garden = lab.must("gw", &["nft", "list", "set", "inet", "antoan", "garden_v6"]);
     assert!(
-        garden.contains("198.51.100.2"),
+        garden.contains("2001:db8:2::2"),
         "dnsmasq's walled-garden address kept by the reload: {garden}"
     );
     lab.must(
@@ -737,8 +750,8 @@ fn gateway_holds_back_and_lets_through() {
             "element",
             "inet",
             "antoan",
-            "garden_v4",
-            "{ 198.51.100.2 }",
+            "garden_v6",
+            "{ 2001:db8:2::2 }",
         ],
     );
     lab.kill_antoan("-TERM");
