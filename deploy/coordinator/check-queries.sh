@@ -334,13 +334,28 @@ global:
   evaluation_interval: 1m
 EOF
 start_prometheus "$work/backfill.yml"
-if ! promtool tsdb create-blocks-from rules --quiet \
-    --url="$url" --start="$start" --end="$end" --output-dir="$work/backfill" \
-    "$rules_dir/recording.yml" >"$work/backfill.log" 2>&1; then
-    echo "check-queries.sh: backfilling recording.yml failed:" >&2
-    tail -n 30 "$work/backfill.log" >&2
-    exit 1
-fi
+# A backfill run has been seen to write no block once, right after start-up; it is tried up to
+# three times before the check fails.
+for attempt in 1 2 3; do
+    rm -rf "$work/backfill"
+    if ! promtool tsdb create-blocks-from rules \
+        --url="$url" --start="$start" --end="$end" --output-dir="$work/backfill" \
+        "$rules_dir/recording.yml" >"$work/backfill.log" 2>&1; then
+        echo "check-queries.sh: backfilling recording.yml failed:" >&2
+        tail -n 30 "$work/backfill.log" >&2
+        exit 1
+    fi
+    if [ -n "$(ls -A "$work/backfill" 2>/dev/null)" ]; then
+        break
+    fi
+    if [ "$attempt" -eq 3 ]; then
+        echo "check-queries.sh: backfilling recording.yml wrote no block in 3 attempts:" >&2
+        tail -n 30 "$work/backfill.log" >&2
+        exit 1
+    fi
+    echo "check-queries.sh: backfill attempt $attempt wrote no block; retrying" >&2
+    sleep 3
+done
 stop_prometheus
 mv "$work/backfill"/* "$work/data/"
 
