@@ -27,7 +27,7 @@ use crate::store::{Store, StoreError};
 use crate::tls::{self, TlsError, TlsSlot};
 use crate::token::TokenSigner;
 
-/// Why the portal could not start.
+/// A reason the portal could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The configuration, templates or notices have problems; each is listed.

@@ -69,7 +69,7 @@ pub struct PortalConfig {
     pub splash_dir: Option<PathBuf>,
     pub max_connections_per_client: usize,
     pub header_read_timeout: Duration,
-    /// Longest life of one connection, keep-alive included.
+    /// Maximum life of one connection, keep-alive included.
     pub connection_lifetime: Duration,
     /// The optional HTTPS listener.
     pub https: Option<HttpsConfig>,
@@ -131,7 +131,7 @@ impl SessionConfig {
 pub struct HooksConfig {
     /// Run directly (never through a shell) with typed arguments; `None` runs nothing.
     pub program: Option<PathBuf>,
-    /// Longest a run may take before it is killed.
+    /// Maximum time a run may take before it is killed.
     pub timeout: Duration,
 }
 

@@ -23,13 +23,13 @@ pub const REQUIRED_TEMPLATES: [&str; 5] = [
     "redirect.html",
 ];
 
-/// What every page needs.
+/// The parts every page shares: language, switch link, privacy link and site name.
 #[derive(Debug, Clone, Serialize)]
 pub struct Frame {
     pub lang: &'static str,
     /// The other language, for the switch link.
     pub other_lang: &'static str,
-    /// Where the switch link goes: the same page in the other language.
+    /// Target of the language switch link: the same page in the other language.
     pub switch_url: String,
     pub privacy_url: String,
     pub site_name: String,
@@ -55,7 +55,7 @@ pub struct AnswerView {
     pub text: String,
 }
 
-/// What the previous answer taught, shown above the next question or on the online page.
+/// The lesson of the previous answer, shown above the next question or on the online page.
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedbackView {
     pub was_right: bool,

@@ -16,8 +16,8 @@ use std::net::IpAddr;
 
 use crate::identity::{DeviceId, MacAddr};
 
-/// Who a session is for: a device seen by the portal (IP, maybe MAC) or named by an operator
-/// (MAC only).
+/// The device a session is for: one seen by the portal (IP, maybe MAC) or one named by an
+/// operator (MAC only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionClient {
     pub device: DeviceId,
@@ -65,7 +65,7 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: i64 },
 }
 
-/// Why a device was let through.
+/// The reason a device was let through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantReason {
     RightAnswer,
@@ -99,7 +99,8 @@ pub struct SessionRecord {
     pub remaining: Duration,
 }
 
-/// What the portal reads on every request, kept in memory so the hot path never waits for SQLite.
+/// In-memory copy of what the portal reads on every request. Only a rotation-history cache miss
+/// reads SQLite on the request path.
 #[derive(Default)]
 struct Cache {
     histories: HashMap<DeviceId, History>,

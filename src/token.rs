@@ -19,10 +19,10 @@ use crate::identity::DeviceId;
 const VERSION: &str = "t1";
 /// Version tag of anonymous tokens; a quiz token can never pass for one, nor the reverse.
 const ANONYMOUS_VERSION: &str = "a1";
-/// Longest token accepted, far above any real one, so garbage is rejected before decoding.
+/// Maximum token length accepted, far above any real one, so garbage is rejected before decoding.
 pub const MAX_TOKEN_LEN: usize = 512;
 
-/// What a token says, once its signature is checked.
+/// The claims of a token, once its signature is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     pub notice: String,
@@ -37,7 +37,7 @@ pub struct Claims {
     pub nonce: String,
 }
 
-/// Why a token was rejected.
+/// The reason a token was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     /// Missing, too long, or not made of the expected parts.

@@ -14,7 +14,7 @@ use crate::identity::MacAddr;
 /// Capacity of the idle sets, which the forward chain updates.
 const DYNAMIC_SET_SIZE: u32 = 1 << 20;
 
-/// What identifies an allowed device to the kernel.
+/// The set element that identifies an allowed device to the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Element {
     /// Preferred: covers the device's IPv4 and IPv6 traffic alike.
@@ -25,7 +25,7 @@ pub enum Element {
 }
 
 impl Element {
-    /// The element for a client: its MAC when known, else its address.
+    /// Returns the element for a client: its MAC when known, else its address.
     pub fn for_client(ip: IpAddr, mac: Option<MacAddr>) -> Element {
         match (mac, ip.to_canonical()) {
             (Some(mac), _) => Element::Mac(mac),
@@ -34,7 +34,7 @@ impl Element {
         }
     }
 
-    /// The session set of this kind of element; its idle set has the `idle_` prefix instead.
+    /// Returns the session set for this kind of element.
     pub fn set(&self) -> &'static str {
         match self {
             Element::Mac(_) => "allowed_mac",
@@ -51,7 +51,7 @@ impl Element {
         }
     }
 
-    /// The element as nft writes it.
+    /// Returns the element as nft writes it.
     pub fn value(&self) -> String {
         match self {
             Element::Mac(mac) => mac.to_string(),
@@ -102,7 +102,8 @@ impl std::fmt::Display for Prefix {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Allowed {
     pub element: Element,
-    /// Time left of the session: the element leaves the session set then, whatever happens.
+    /// Time left of the session: the kernel removes the element from the session set then, unless a
+    /// revoke removes it earlier or a renewed grant gives it a new timeout.
     pub remaining: Duration,
     /// Time without forwarded traffic after which the element leaves the idle set.
     pub idle: Duration,

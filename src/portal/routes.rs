@@ -32,7 +32,7 @@ use crate::urls;
 /// Largest answer form accepted; a real one is well under 1 KiB.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
-/// What the handler reads from a request before routing it.
+/// The request data every route uses: client, language and query parameters.
 struct Visit<'a> {
     state: &'a PortalState,
     live: Arc<Live>,
@@ -80,7 +80,9 @@ fn other(lang: Lang) -> Lang {
 /// Handles one request from `peer` and records how long it took, by route.
 pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: SocketAddr) -> Reply {
     let started = std::time::Instant::now();
-    let for_portal = request_host(&request).is_some_and(|host| state.live().hosts.contains(&host));
+    let live = state.live();
+    let host = request_host(&request);
+    let for_portal = host.as_deref().is_some_and(|host| live.hosts.contains(host));
     let route = match (for_portal, request.uri().path()) {
         (false, _) => "capture",
         (true, "/") => "splash",
@@ -89,7 +91,7 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
         (true, path) if path.starts_with("/assets/") || path == "/favicon.ico" => "asset",
         (true, _) => "page",
     };
-    let reply = dispatch(state, request, peer).await;
+    let reply = dispatch(state, live, request, host, for_portal, peer).await;
     state
         .metrics
         .http_duration
@@ -98,7 +100,8 @@ pub async fn handle(state: &PortalState, request: Request<Incoming>, peer: Socke
     reply
 }
 
-/// The host a request names: the authority of an absolute-form target, else the `Host` header.
+/// Returns the host a request names: the authority of an absolute-form target, else the `Host`
+/// header.
 fn request_host<B>(request: &Request<B>) -> Option<String> {
     request
         .uri()
@@ -107,8 +110,15 @@ fn request_host<B>(request: &Request<B>) -> Option<String> {
         .or_else(|| header_text(request, header::HOST).map(str::to_string))
 }
 
-async fn dispatch(state: &PortalState, request: Request<Incoming>, peer: SocketAddr) -> Reply {
-    let live = state.live();
+/// Routes one request; `host` and `for_portal` were read from it by [`handle`].
+async fn dispatch(
+    state: &PortalState,
+    live: Arc<Live>,
+    request: Request<Incoming>,
+    host: Option<String>,
+    for_portal: bool,
+    peer: SocketAddr,
+) -> Reply {
     let client = state
         .device_key
         .client(peer.ip(), state.neighbours.mac_of(peer.ip()));
@@ -136,10 +146,6 @@ async fn dispatch(state: &PortalState, request: Request<Incoming>, peer: SocketA
         query,
     };
 
-    let host = request_host(&request);
-    let for_portal = host
-        .as_deref()
-        .is_some_and(|host| visit.live.hosts.contains(host));
     if !for_portal {
         return capture(&visit, &request, host.as_deref()).await;
     }
@@ -204,7 +210,8 @@ async fn capture(visit: &Visit<'_>, request: &Request<Incoming>, host: Option<&s
     if session_remaining(visit).is_some() && state.firewall.enforces() {
         // The kernel redirected a device the store counts as online. Either its idle element ran
         // out, or this connection was redirected before the grant and conntrack keeps it so.
-        // Only the kernel knows which; end the session only when it says the device is out.
+        // Only the kernel's sets tell which, so the session ends only when they no longer
+        // contain the device.
         let check = state.firewall.presence_check(&visit.client);
         let present = match check {
             Some(check) => tokio::task::spawn_blocking(check).await.ok().flatten(),
